@@ -1,0 +1,383 @@
+"""The clinical-trial domain: companies, assets (drugs), trials, endpoints, news and readouts.
+
+This app knows nothing of questions, markets or forecasts (dependencies point assets <- markets <- forecasting).
+"""
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.text import slugify
+
+NCT_ID_VALIDATOR = RegexValidator(r"^NCT\d{8}$", "A ClinicalTrials.gov id is NCT followed by 8 digits.")
+
+
+class CompanyQuerySet(models.QuerySet):
+    def filter_name_or_alias(self, name: str):
+        """Companies whose name or any alias equals ``name``, ignoring case."""
+        return self.filter(models.Q(name__iexact=name) | models.Q(aliases__name__iexact=name)).distinct()
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    website = models.URLField(blank=True)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:200]
+        super().save(*args, **kwargs)
+
+
+class CompanyAlias(models.Model):
+    """Another name for a company ("BMS", "Bristol Myers Squibb"); unique ignoring case across all companies."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "company aliases"
+        constraints = [models.UniqueConstraint(Lower("name"), name="company_alias_unique_ci")]
+
+    def __str__(self):
+        return self.name
+
+
+class Indication(models.Model):
+    """A disease setting, e.g. relapsed/refractory multiple myeloma (RRMM). A leaderboard scope."""
+
+    name = models.CharField(max_length=200, unique=True)
+    abbreviation = models.CharField(max_length=40, blank=True)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.abbreviation or self.name)[:200]
+        super().save(*args, **kwargs)
+
+
+class AssetQuerySet(models.QuerySet):
+    def filter_search(self, text: str):
+        """Assets whose name or any alias (development code, other name) contains ``text``, ignoring case."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            models.Q(name__icontains=text) | models.Q(aliases__name__icontains=text)
+        ).distinct()
+
+    def filter_name_or_alias(self, name: str):
+        return self.filter(models.Q(name__iexact=name) | models.Q(aliases__name__iexact=name)).distinct()
+
+
+class Asset(models.Model):
+    """A drug in development."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    sponsor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="assets")
+    description = models.TextField(blank=True)
+    mechanism = models.CharField(max_length=300, blank=True, help_text="Mechanism of action or drug class.")
+    indications = models.ManyToManyField(Indication, blank=True, related_name="assets")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:200]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("assets:asset-detail", kwargs={"slug": self.slug})
+
+    @property
+    def development_codes(self) -> list[str]:
+        return [a.name for a in self.aliases.all() if a.kind == AssetAlias.Kind.DEVELOPMENT_CODE]
+
+    @property
+    def other_names(self) -> list[str]:
+        return [a.name for a in self.aliases.all() if a.kind == AssetAlias.Kind.OTHER_NAME]
+
+
+class AssetAlias(models.Model):
+    class Kind(models.TextChoices):
+        DEVELOPMENT_CODE = "development_code", "Development code"
+        OTHER_NAME = "other_name", "Other name"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER_NAME)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name_plural = "asset aliases"
+        constraints = [models.UniqueConstraint("asset", Lower("name"), name="asset_alias_unique_ci")]
+
+    def __str__(self):
+        return self.name
+
+
+class CommentarySection(models.Model):
+    """One section of an asset profile's analyst commentary."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="commentary")
+    heading = models.CharField(max_length=300)
+    emoji = models.CharField(max_length=16, blank=True)
+    body = models.TextField()
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["asset", "order"]
+        constraints = [models.UniqueConstraint(fields=["asset", "order"], name="commentary_order_unique")]
+
+    def __str__(self):
+        return f"{self.emoji} {self.heading}".strip()
+
+
+class Endpoint(models.Model):
+    """A kind of trial endpoint (PFS, OS, ORR, MRD negativity, HRQoL, ...), shared across trials."""
+
+    code = models.CharField(max_length=30, unique=True, help_text="Short code, e.g. PFS.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class TrialQuerySet(models.QuerySet):
+    def filter_identifier(self, identifier: str):
+        """Trials matching an NCT id or an acronym, ignoring case ("Successor-2" is SUCCESSOR-2)."""
+        return self.filter(models.Q(registry_id__iexact=identifier) | models.Q(acronym__iexact=identifier))
+
+
+class Trial(models.Model):
+    class Phase(models.TextChoices):
+        PHASE1 = "1", "Phase 1"
+        PHASE1_2 = "1/2", "Phase 1/2"
+        PHASE2 = "2", "Phase 2"
+        PHASE2_3 = "2/3", "Phase 2/3"
+        PHASE3 = "3", "Phase 3"
+        PHASE4 = "4", "Phase 4"
+        UNKNOWN = "", "Unknown"
+
+    class Status(models.TextChoices):
+        NOT_YET_RECRUITING = "not_yet_recruiting", "Not yet recruiting"
+        RECRUITING = "recruiting", "Recruiting"
+        ACTIVE_NOT_RECRUITING = "active_not_recruiting", "Active, not recruiting"
+        COMPLETED = "completed", "Completed"
+        TERMINATED = "terminated", "Terminated"
+        SUSPENDED = "suspended", "Suspended"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        UNKNOWN = "unknown", "Unknown"
+
+    registry_id = models.CharField(
+        "NCT id", max_length=11, unique=True, null=True, blank=True, validators=[NCT_ID_VALIDATOR]
+    )
+    acronym = models.CharField(max_length=100, blank=True, db_index=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.TextField(blank=True)
+    phase = models.CharField(max_length=5, choices=Phase.choices, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.UNKNOWN)
+    sponsor = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, blank=True, related_name="trials")
+    assets = models.ManyToManyField(Asset, blank=True, related_name="trials")
+    indication = models.ForeignKey(
+        Indication, on_delete=models.SET_NULL, null=True, blank=True, related_name="trials"
+    )
+    population = models.TextField(blank=True)
+    enrollment = models.PositiveIntegerField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    primary_completion_date = models.DateField(null=True, blank=True)
+    expected_readout = models.CharField(
+        max_length=200, blank=True, help_text='When results are expected, e.g. "ASCO 2026" or "H2 2026".'
+    )
+    endpoints = models.ManyToManyField(Endpoint, through="TrialEndpoint", related_name="trials", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TrialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["acronym", "registry_id"]
+
+    def __str__(self):
+        if self.acronym and self.registry_id:
+            return f"{self.acronym} ({self.registry_id})"
+        return self.acronym or self.registry_id or self.title[:60] or f"Trial {self.pk}"
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.acronym or self.registry_id or self.title[:80])[:200]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("assets:trial-detail", kwargs={"slug": self.slug})
+
+    @property
+    def name(self) -> str:
+        return self.acronym or self.registry_id or self.title
+
+
+class Arm(models.Model):
+    class Role(models.TextChoices):
+        EXPERIMENTAL = "experimental", "Experimental"
+        CONTROL = "control", "Control"
+        OTHER = "other", "Other"
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="arms")
+    name = models.CharField(max_length=200, help_text="Regimen name, e.g. MeziKd.")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.OTHER)
+    description = models.TextField(blank=True, help_text="The regimen in full.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["trial", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["trial", "name"], name="arm_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class TrialEndpoint(models.Model):
+    class Kind(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        KEY_SECONDARY = "key_secondary", "Key secondary"
+        SECONDARY = "secondary", "Secondary"
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="trial_endpoints")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.PROTECT, related_name="trial_endpoints")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["trial", "kind", "order"]
+        constraints = [models.UniqueConstraint(fields=["trial", "endpoint"], name="trial_endpoint_unique")]
+
+    def __str__(self):
+        return f"{self.trial}: {self.endpoint} ({self.get_kind_display()})"
+
+
+class NewsItem(models.Model):
+    date = models.DateField(db_index=True)
+    title = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    source = models.CharField(max_length=300, blank=True)
+    url = models.URLField(blank=True)
+    content_hash = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the normalised text; importing the same item updates it."
+    )
+    companies = models.ManyToManyField(Company, blank=True, related_name="news")
+    assets = models.ManyToManyField(Asset, blank=True, related_name="news")
+    trials = models.ManyToManyField(Trial, blank=True, related_name="news")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return f"{self.date}: {self.title or self.body[:80]}"
+
+
+class TrialEvent(models.Model):
+    """A dated event on a trial's timeline: start, topline, readout, ..."""
+
+    class Kind(models.TextChoices):
+        START = "start", "Start"
+        ENROLLMENT_COMPLETE = "enrollment_complete", "Enrollment complete"
+        TOPLINE = "topline", "Topline"
+        READOUT = "readout", "Readout"
+        REGULATORY = "regulatory", "Regulatory"
+        OTHER = "other", "Other"
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="events")
+    date = models.DateField()
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    description = models.CharField(max_length=500)
+    news = models.ForeignKey(NewsItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+
+    class Meta:
+        ordering = ["trial", "date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "date", "kind", "description"], name="trial_event_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display().lower()}: {self.description}, {self.date.isoformat()}"
+
+
+class Readout(models.Model):
+    """A reported result: one metric of one endpoint of one trial, from one source, public from ``known_at``."""
+
+    class Metric(models.TextChoices):
+        HAZARD_RATIO = "hazard_ratio", "Hazard ratio"
+        HR_CI_LOWER = "hr_ci_lower", "Hazard ratio, 95% CI lower bound"
+        HR_CI_UPPER = "hr_ci_upper", "Hazard ratio, 95% CI upper bound"
+        MEDIAN_MONTHS_EXPERIMENTAL = "median_months_experimental", "Median, experimental arm (months)"
+        MEDIAN_MONTHS_CONTROL = "median_months_control", "Median, control arm (months)"
+        RATE_EXPERIMENTAL = "rate_experimental", "Rate, experimental arm (%)"
+        RATE_CONTROL = "rate_control", "Rate, control arm (%)"
+        ODDS_RATIO = "odds_ratio", "Odds ratio"
+        P_VALUE = "p_value", "p-value"
+        STATISTICALLY_SIGNIFICANT = "statistically_significant", "Statistically significant (1 yes, 0 no)"
+        MET_ENDPOINT = "met_endpoint", "Met endpoint (1 yes, 0 no)"
+        DISCLOSED = "disclosed", "Disclosed (1 yes, 0 no)"
+
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="readouts")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.PROTECT, related_name="readouts")
+    metric = models.CharField(max_length=40, choices=Metric.choices)
+    value = models.FloatField()
+    ci_lower = models.FloatField(null=True, blank=True)
+    ci_upper = models.FloatField(null=True, blank=True)
+    p_value = models.FloatField(null=True, blank=True)
+    experimental_value = models.FloatField(null=True, blank=True, help_text="Per-arm value, experimental arm.")
+    control_value = models.FloatField(null=True, blank=True, help_text="Per-arm value, control arm.")
+    source = models.CharField(max_length=300, help_text="Conference, abstract or publication.")
+    url = models.URLField(blank=True)
+    known_at = models.DateTimeField(help_text="When the result became public (abstract or embargo release).")
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="readouts_entered"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-known_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "endpoint", "metric", "source"], name="readout_unique_source"),
+            models.CheckConstraint(
+                condition=models.Q(ci_lower__isnull=True)
+                | models.Q(ci_upper__isnull=True)
+                | models.Q(ci_lower__lte=models.F("ci_upper")),
+                name="readout_ci_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.trial} {self.endpoint} {self.get_metric_display()} = {self.value:g}"

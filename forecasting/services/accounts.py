@@ -1,0 +1,12 @@
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from forecasting.models import Profile
+
+
+@transaction.atomic
+def user_create(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create a forecaster with a profile. Later issues hook the starting points grant in here."""
+    user = User.objects.create_user(username=username, email=email, password=password)
+    Profile.objects.create(user=user, display_name=display_name)
+    return user

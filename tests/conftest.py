@@ -1,0 +1,61 @@
+"""Shared fixtures. Fixtures are named by the state they set up."""
+import os
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests import factories
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def seeds_dir():
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"seed documents not found at {SEEDS_DIR}")
+    return SEEDS_DIR
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.StaffFactory()
+
+
+@pytest.fixture
+def user_client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+def pytest_collection_modifyitems(config, items):
+    chromium = Path(os.environ.get("READOUT_CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        skip = pytest.mark.skip(reason=f"browser test: {chromium} is missing (apt-get install -y chromium)")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
