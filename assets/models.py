@@ -316,8 +316,21 @@ class TrialEvent(models.Model):
         REGULATORY = "regulatory", "Regulatory"
         OTHER = "other", "Other"
 
+    class DatePrecision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        QUARTER = "quarter", "Quarter"
+        HALF = "half", "Half-year"
+        YEAR = "year", "Year"
+
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="events")
     date = models.DateField()
+    date_precision = models.CharField(
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text='How precisely the date is known; "month" means sometime in that month and the date is its first day.',
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
     description = models.CharField(max_length=500)
     news = models.ForeignKey(NewsItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
@@ -330,6 +343,19 @@ class TrialEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display().lower()}: {self.description}, {self.date.isoformat()}"
+
+    @property
+    def date_display(self) -> str:
+        """The date as precisely as it is known: "2026-03-09", "March 2026", "Q1 2026", "H2 2026" or "2026"."""
+        if self.date_precision == self.DatePrecision.MONTH:
+            return self.date.strftime("%B %Y")
+        if self.date_precision == self.DatePrecision.QUARTER:
+            return f"Q{(self.date.month - 1) // 3 + 1} {self.date.year}"
+        if self.date_precision == self.DatePrecision.HALF:
+            return f"H{1 if self.date.month <= 6 else 2} {self.date.year}"
+        if self.date_precision == self.DatePrecision.YEAR:
+            return str(self.date.year)
+        return self.date.isoformat()
 
 
 class Readout(models.Model):

@@ -2,10 +2,22 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from rest_framework.routers import DefaultRouter
+
+from assets.api.urls import router as assets_router
 from forecasting import views
+from forecasting.api.urls import router as forecasting_router
+
+# One router, so /api/v1/ has a single browsable root listing every app's endpoints.
+api_router = DefaultRouter(trailing_slash=True)
+for app_router in (assets_router, forecasting_router):
+    api_router.registry.extend(app_router.registry)
 
 api_v1 = [
+    path("", include(api_router.urls)),
     path("", include("assets.api.urls")),
+    path("", include("forecasting.api.urls")),
+    path("", include("markets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
@@ -18,4 +30,5 @@ urlpatterns = [
     path("accounts/", include("forecasting.account_urls")),
     path("api/v1/", include(api_v1)),
     path("", include("assets.urls")),
+    path("questions/", include("forecasting.page_urls")),
 ]

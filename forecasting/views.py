@@ -2,15 +2,11 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from assets.models import Asset, Trial
+from assets.selectors import home_highlights
 
 
 def home(request):
-    context = {
-        "assets": Asset.objects.select_related("sponsor").order_by("-updated_at")[:6],
-        "trials": Trial.objects.select_related("sponsor").order_by("-updated_at")[:6],
-    }
-    return render(request, "home.html", context)
+    return render(request, "home.html", {**home_highlights()})
 
 
 def healthz(request):

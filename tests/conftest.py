@@ -59,3 +59,28 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "browser" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture
+def open_question(db):
+    return factories.QuestionFactory()
+
+
+@pytest.fixture
+def open_numeric_question(db):
+    return factories.NumericQuestionFactory()
+
+
+@pytest.fixture
+def hidden_question(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return factories.QuestionFactory(reveal_time=timezone.now() + dt.timedelta(days=10))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 is deliberately slow; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -13,6 +13,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"forecaster{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
@@ -21,6 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def profile(obj, create, extracted, **kwargs):
         if create:
+            obj.save()
             Profile.objects.get_or_create(user=obj, defaults={"display_name": obj.username.title()})
 
 
@@ -70,6 +72,7 @@ class EndpointFactory(factory.django.DjangoModelFactory):
 class TrialFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = am.Trial
+        skip_postgeneration_save = True
 
     registry_id = factory.Sequence(lambda n: f"NCT{90000000 + n:08d}")
     acronym = factory.Sequence(lambda n: f"TRIAL-{n}")
@@ -114,3 +117,27 @@ class ReadoutFactory(factory.django.DjangoModelFactory):
     value = 0.64
     source = factory.Sequence(lambda n: f"Conference {n}")
     known_at = factory.LazyFunction(timezone.now)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """An open binary question, open since a week ago and closing in thirty days."""
+
+    class Meta:
+        model = "markets.Question"
+
+    title = factory.Sequence(lambda n: f"Will trial {n} report a PFS hazard ratio below 0.7?")
+    slug = factory.Sequence(lambda n: f"question-{n}")
+    type = "binary"
+    status = "open"
+    resolution_criteria = "Resolves YES if the reported PFS hazard ratio is below 0.7."
+    open_time = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=7))
+    scheduled_close_time = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
+
+
+class NumericQuestionFactory(QuestionFactory):
+    title = factory.Sequence(lambda n: f"Median PFS in the experimental arm of trial {n}, months?")
+    type = "numeric"
+    range_min = 0.0
+    range_max = 40.0
+    unit = "months"
+    open_upper_bound = True

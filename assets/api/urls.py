@@ -1,4 +1,13 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
-router = DefaultRouter(trailing_slash=True)
-urlpatterns = router.urls
+from assets.api import views
+
+# Registered here, served by the project router in forecasting/urls.py (one API root for every app).
+router = SimpleRouter(trailing_slash=True)
+router.register("companies", views.CompanyViewSet, basename="company")
+router.register("assets", views.AssetViewSet, basename="asset")
+router.register("trials", views.TrialViewSet, basename="trial")
+router.register("news", views.NewsItemViewSet, basename="news")
+router.register("indications", views.IndicationViewSet, basename="indication")
+router.register("endpoints", views.EndpointViewSet, basename="endpoint")
+urlpatterns = []

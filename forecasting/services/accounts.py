@@ -2,6 +2,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from forecasting.models import Profile
+from markets.services import account_grant_starting_points
 
 
 @transaction.atomic
@@ -9,4 +10,5 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
     """Create a forecaster with a profile. Later issues hook the starting points grant in here."""
     user = User.objects.create_user(username=username, email=email, password=password)
     Profile.objects.create(user=user, display_name=display_name)
+    account_grant_starting_points(user=user)
     return user

@@ -1,0 +1,80 @@
+/* Readout: small shared helpers. Pages work without JavaScript; these only add convenience.
+ *
+ *  - <select data-autosubmit> submits its form on change (filter bars).
+ *  - <table data-sortable> sorts its rows when a <th class="sortable"> is clicked, using each cell's
+ *    data-value when present (numbers, ISO dates), otherwise its text; aria-sort shows the order.
+ *  - Readout.cssVar("--chart-1") reads a design token, so charts use the stylesheet's colours.
+ */
+(function () {
+  "use strict";
+
+  function cssVar(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  // htmx fires htmx:load for the initial body as well as for swapped content: bind each element once.
+  function once(element) {
+    if (element.dataset.readoutBound) return false;
+    element.dataset.readoutBound = "1";
+    return true;
+  }
+
+  function autosubmit(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      if (!once(select)) return;
+      select.addEventListener("change", function () {
+        if (select.form) {
+          // A new filter starts again from page 1.
+          var page = select.form.querySelector("input[name=page]");
+          if (page) page.remove();
+          select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit();
+        }
+      });
+    });
+  }
+
+  function cellKey(cell) {
+    var raw = cell.hasAttribute("data-value") ? cell.getAttribute("data-value") : cell.textContent.trim();
+    var number = parseFloat(raw.replace(/[,%\s]/g, ""));
+    return isNaN(number) || !/^[-+]?[\d.,%\s]+$/.test(raw) ? raw.toLowerCase() : number;
+  }
+
+  function sortable(root) {
+    root.querySelectorAll("table[data-sortable]").forEach(function (table) {
+      if (!once(table)) return;
+      var headers = table.querySelectorAll("thead th.sortable");
+      headers.forEach(function (th) {
+        th.tabIndex = 0;
+        function sort() {
+          var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+          var ascending = th.getAttribute("aria-sort") !== "ascending";
+          headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+          th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+          var body = table.tBodies[0];
+          var rows = Array.prototype.slice.call(body.rows);
+          rows.sort(function (a, b) {
+            var x = cellKey(a.cells[index]), y = cellKey(b.cells[index]);
+            if (x === y) return 0;
+            var order = typeof x === typeof y ? (x < y ? -1 : 1) : (typeof x === "number" ? -1 : 1);
+            return ascending ? order : -order;
+          });
+          rows.forEach(function (row) { body.appendChild(row); });
+        }
+        th.addEventListener("click", sort);
+        th.addEventListener("keydown", function (event) {
+          if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sort(); }
+        });
+      });
+    });
+  }
+
+  function init(root) {
+    autosubmit(root);
+    sortable(root);
+  }
+
+  window.Readout = { cssVar: cssVar, init: init };
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // Content swapped in by htmx gets the same behaviour.
+  document.addEventListener("htmx:load", function (event) { init(event.target); });
+})();

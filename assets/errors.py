@@ -1,4 +1,6 @@
-"""Domain errors. Services raise these; one handler maps them to HTTP responses (API) or messages (pages)."""
+"""Domain errors shared by every app (assets is the lowest layer, so markets and forecasting may import it).
+
+Services raise these; one handler maps them to HTTP responses (API) or messages (pages)."""
 
 
 class DomainError(Exception):

@@ -1,0 +1,401 @@
+"""The Django admin for the assets domain, and its Import page (/admin/assets/asset/import/).
+
+Every model is registered with search, filters and readable columns; parents edit their children inline (aliases and
+commentary on Asset; arms, endpoints and events on Trial; aliases on Company). The Asset, Trial and NewsItem lists
+link to the Import page, where staff upload profile, news or ClinicalTrials.gov files.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from assets import models as m
+from assets.importers import FORMATS, run_imports
+from assets.services import news_content_hash
+
+IMPORT_CHANGE_LIST = "admin/assets/change_list_import.html"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# What a user must be allowed to add to import each format.
+IMPORT_PERMISSIONS = {
+    "profile": ("assets.add_asset", "assets.add_trial"),
+    "news": ("assets.add_newsitem",),
+    "ctgov": ("assets.add_trial",),
+    "auto": ("assets.add_asset", "assets.add_trial", "assets.add_newsitem"),
+}
+
+
+# --- the import page -----------------------------------------------------------------------------------------------
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files and cleans to a list of them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data] if data else [single(None, initial)]
+        return [single(data, initial)]
+
+
+class ImportForm(forms.Form):
+    format = forms.ChoiceField(
+        choices=[("auto", "Detect from each file"), *FORMATS.items()],
+        initial="auto",
+        help_text="Detection: .json files are ClinicalTrials.gov records, files whose first line starts with "
+        "'date YYYY-MM-DD' are news, anything else is an asset profile.",
+    )
+    files = MultipleFileField(help_text="One or more files, at most 5 MB each. Each file is imported on its own: "
+                              "a file with an error changes nothing, the others are still imported.")
+    dry_run = forms.BooleanField(required=False, label="Dry run",
+                                 help_text="Check the files and report what would change, without saving anything.")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        for upload in files:
+            if upload.size > MAX_UPLOAD_BYTES:
+                raise forms.ValidationError(f"{upload.name} is {upload.size // 1024} KB; the limit is 5 MB per file.")
+        return files
+
+    def clean_format(self):
+        fmt = self.cleaned_data["format"]
+        if self.user is not None and not self.user.has_perms(IMPORT_PERMISSIONS[fmt]):
+            raise forms.ValidationError("You are not allowed to add the records this format creates.")
+        return fmt
+
+
+def _user_can_import(user) -> bool:
+    return user.is_active and user.is_staff and any(user.has_perms(p) for p in IMPORT_PERMISSIONS.values())
+
+
+class ImportLinkMixin:
+    """Puts an "Import files" button on the change list."""
+
+    change_list_template = IMPORT_CHANGE_LIST
+
+
+# --- inlines -------------------------------------------------------------------------------------------------------
+
+class CompanyAliasInline(admin.TabularInline):
+    model = m.CompanyAlias
+    extra = 1
+    verbose_name = "alias"
+    verbose_name_plural = "aliases (other names news and registries use, e.g. BMS)"
+
+
+class AssetAliasInline(admin.TabularInline):
+    model = m.AssetAlias
+    extra = 1
+    verbose_name = "alias"
+    verbose_name_plural = "aliases (development codes and other names)"
+
+
+class CommentarySectionInline(admin.StackedInline):
+    model = m.CommentarySection
+    extra = 0
+    fields = (("order", "emoji", "heading"), "body")
+    verbose_name_plural = "analyst commentary"
+
+
+class ArmInline(admin.TabularInline):
+    model = m.Arm
+    extra = 0
+    fields = ("order", "name", "role", "description")
+
+
+class TrialEndpointInline(admin.TabularInline):
+    model = m.TrialEndpoint
+    extra = 0
+    autocomplete_fields = ("endpoint",)
+    fields = ("endpoint", "kind", "order", "description")
+    verbose_name_plural = "endpoints"
+
+
+class TrialEventInline(admin.TabularInline):
+    model = m.TrialEvent
+    extra = 0
+    autocomplete_fields = ("news",)
+    fields = ("date", "date_precision", "kind", "description", "news")
+    verbose_name_plural = "timeline"
+
+
+# --- companies, indications, endpoints -------------------------------------------------------------------------------
+
+@admin.register(m.Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "alias_list", "asset_count", "trial_count", "website")
+    search_fields = ("name", "aliases__name")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [CompanyAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases").annotate(
+            n_assets=Count("assets", distinct=True), n_trials=Count("trials", distinct=True)
+        )
+
+    @admin.display(description="aliases")
+    def alias_list(self, obj):
+        return ", ".join(a.name for a in obj.aliases.all()) or "—"
+
+    @admin.display(description="assets", ordering="n_assets")
+    def asset_count(self, obj):
+        return obj.n_assets
+
+    @admin.display(description="trials", ordering="n_trials")
+    def trial_count(self, obj):
+        return obj.n_trials
+
+
+@admin.register(m.CompanyAlias)
+class CompanyAliasAdmin(admin.ModelAdmin):
+    list_display = ("name", "company")
+    list_select_related = ("company",)
+    search_fields = ("name", "company__name")
+    list_filter = ("company",)
+    autocomplete_fields = ("company",)
+
+
+@admin.register(m.Indication)
+class IndicationAdmin(admin.ModelAdmin):
+    list_display = ("name", "abbreviation", "slug")
+    search_fields = ("name", "abbreviation")
+    prepopulated_fields = {"slug": ("abbreviation", "name")}
+
+
+@admin.register(m.Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "trial_count")
+    search_fields = ("code", "name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_trials=Count("trial_endpoints", distinct=True))
+
+    @admin.display(description="trials", ordering="n_trials")
+    def trial_count(self, obj):
+        return obj.n_trials
+
+
+# --- assets --------------------------------------------------------------------------------------------------------
+
+@admin.register(m.Asset)
+class AssetAdmin(ImportLinkMixin, admin.ModelAdmin):
+    list_display = ("name", "sponsor", "mechanism", "codes", "trial_count", "updated_at")
+    list_select_related = ("sponsor",)
+    list_filter = ("sponsor", "indications")
+    search_fields = ("name", "aliases__name", "sponsor__name", "sponsor__aliases__name", "mechanism")
+    autocomplete_fields = ("sponsor", "indications")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "sponsor", "mechanism", "indications", "description")}),
+        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+    inlines = [AssetAliasInline, CommentarySectionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases").annotate(n_trials=Count("trials", distinct=True))
+
+    @admin.display(description="development codes")
+    def codes(self, obj):
+        return ", ".join(obj.development_codes) or "—"
+
+    @admin.display(description="trials", ordering="n_trials")
+    def trial_count(self, obj):
+        return obj.n_trials
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="assets_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload profile, news or ClinicalTrials.gov files. Staff with add permissions only (others get 403;
+        anonymous and non-staff users are sent to the admin login by ``admin_view``)."""
+        if not _user_can_import(request.user):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+        outcomes = []
+        if request.method == "POST" and form.is_valid():
+            uploads = form.cleaned_data["files"]
+            outcomes = list(
+                run_imports(
+                    fmt=form.cleaned_data["format"],
+                    files=[(upload.name, upload.read) for upload in uploads],
+                    total=len(uploads),
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            )
+            for outcome in outcomes:
+                if outcome.ok:
+                    messages.success(request, outcome.result.describe())
+                else:
+                    form.add_error("files", outcome.error)
+            if all(o.ok for o in outcomes):
+                return HttpResponseRedirect(reverse("admin:assets_import"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import files",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "form": form,
+            "outcomes": outcomes,
+            "formats": FORMATS,
+        }
+        return TemplateResponse(request, "admin/assets/import.html", context)
+
+
+@admin.register(m.AssetAlias)
+class AssetAliasAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "asset")
+    list_select_related = ("asset",)
+    list_filter = ("kind",)
+    search_fields = ("name", "asset__name")
+    autocomplete_fields = ("asset",)
+
+
+@admin.register(m.CommentarySection)
+class CommentarySectionAdmin(admin.ModelAdmin):
+    list_display = ("asset", "order", "emoji", "heading")
+    list_select_related = ("asset",)
+    list_filter = ("asset",)
+    search_fields = ("heading", "body", "asset__name")
+    autocomplete_fields = ("asset",)
+
+
+# --- trials --------------------------------------------------------------------------------------------------------
+
+@admin.register(m.Trial)
+class TrialAdmin(ImportLinkMixin, admin.ModelAdmin):
+    list_display = ("display_name", "registry_id", "phase", "status", "sponsor", "indication", "asset_list", "expected_readout")
+    list_display_links = ("display_name",)
+    list_select_related = ("sponsor", "indication")
+    list_filter = ("phase", "status", "sponsor", "indication")
+    search_fields = ("acronym", "registry_id", "title", "assets__name", "assets__aliases__name", "sponsor__name")
+    autocomplete_fields = ("sponsor", "indication", "assets")
+    prepopulated_fields = {"slug": ("acronym", "registry_id")}
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("acronym", "registry_id", "slug", "title", "assets", "sponsor")}),
+        ("Design", {"fields": ("phase", "status", "indication", "population", "enrollment")}),
+        ("Dates", {"fields": ("start_date", "primary_completion_date", "expected_readout")}),
+        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+    inlines = [ArmInline, TrialEndpointInline, TrialEventInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("assets")
+
+    @admin.display(description="trial", ordering="acronym")
+    def display_name(self, obj):
+        return obj.acronym or obj.registry_id or obj.title[:60] or f"Trial {obj.pk}"
+
+    @admin.display(description="assets")
+    def asset_list(self, obj):
+        return ", ".join(a.name for a in obj.assets.all()) or "—"
+
+
+@admin.register(m.Arm)
+class ArmAdmin(admin.ModelAdmin):
+    list_display = ("name", "trial", "role", "description")
+    list_select_related = ("trial",)
+    list_filter = ("role",)
+    search_fields = ("name", "description", "trial__acronym", "trial__registry_id")
+    autocomplete_fields = ("trial",)
+
+
+@admin.register(m.TrialEndpoint)
+class TrialEndpointAdmin(admin.ModelAdmin):
+    list_display = ("trial", "endpoint", "kind", "order")
+    list_select_related = ("trial", "endpoint")
+    list_filter = ("kind", "endpoint")
+    search_fields = ("trial__acronym", "trial__registry_id", "endpoint__code", "endpoint__name")
+    autocomplete_fields = ("trial", "endpoint")
+
+
+@admin.register(m.TrialEvent)
+class TrialEventAdmin(admin.ModelAdmin):
+    list_display = ("date", "date_precision", "trial", "kind", "description", "news")
+    list_select_related = ("trial", "news")
+    list_filter = ("kind", "date_precision")
+    date_hierarchy = "date"
+    search_fields = ("description", "trial__acronym", "trial__registry_id")
+    autocomplete_fields = ("trial", "news")
+
+
+# --- news and readouts ---------------------------------------------------------------------------------------------
+
+class NewsItemAdminForm(forms.ModelForm):
+    """The content hash is computed from the date and body, never typed; a second copy of an item is refused."""
+
+    class Meta:
+        model = m.NewsItem
+        exclude = ("content_hash",)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date") and cleaned.get("body"):
+            digest = news_content_hash(date=cleaned["date"], body=cleaned["body"])
+            duplicate = m.NewsItem.objects.filter(content_hash=digest).exclude(pk=self.instance.pk).first()
+            if duplicate:
+                raise forms.ValidationError(f"This news item already exists: {duplicate}.")
+            self.instance.content_hash = digest
+        return cleaned
+
+
+@admin.register(m.NewsItem)
+class NewsItemAdmin(ImportLinkMixin, admin.ModelAdmin):
+    form = NewsItemAdminForm
+    list_display = ("date", "title", "source", "linked")
+    list_filter = ("companies", "assets", "trials")
+    date_hierarchy = "date"
+    search_fields = ("title", "body", "source")
+    autocomplete_fields = ("companies", "assets", "trials")
+    readonly_fields = ("content_hash", "created_at")
+    fields = ("date", "title", "source", "url", "body", "companies", "assets", "trials", "content_hash", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("companies", "assets", "trials")
+
+    @admin.display(description="mentions")
+    def linked(self, obj):
+        names = [*(c.name for c in obj.companies.all()), *(a.name for a in obj.assets.all()), *(t.name for t in obj.trials.all())]
+        return ", ".join(names) or "—"
+
+
+@admin.register(m.Readout)
+class ReadoutAdmin(admin.ModelAdmin):
+    list_display = ("trial", "endpoint", "metric", "value", "ci", "source", "known_at", "created_by")
+    list_select_related = ("trial", "endpoint", "created_by")
+    list_filter = ("metric", "endpoint", "trial")
+    date_hierarchy = "known_at"
+    search_fields = ("trial__acronym", "trial__registry_id", "source", "note")
+    autocomplete_fields = ("trial", "endpoint")
+    readonly_fields = ("created_by", "created_at")
+
+    @admin.display(description="95% CI")
+    def ci(self, obj):
+        if obj.ci_lower is None or obj.ci_upper is None:
+            return "—"
+        return f"{obj.ci_lower:g}–{obj.ci_upper:g}"
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+

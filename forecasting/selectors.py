@@ -1,0 +1,115 @@
+"""Read-side queries for forecasts and the community forecast. Visibility rules live here, in one place:
+while a question's community forecast is hidden, nobody sees it, nor anyone's forecast but their own."""
+import numpy as np
+from django.db.models import QuerySet
+
+from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
+from markets.models import Question
+
+CHART_MAX_POINTS = 400
+
+
+def question_list(*, filters: dict | None = None, ordering: str = "close", include_drafts: bool = False) -> QuerySet:
+    """Visible questions (and drafts, for admins) with what list pages show, in a constant number of queries."""
+    qs = Question.objects.all() if include_drafts else Question.objects.filter_visible()
+    qs = qs.select_related("asset", "trial", "endpoint")
+    filters = filters or {}
+    if filters.get("asset"):
+        qs = qs.filter(asset__slug=filters["asset"])
+    if filters.get("trial"):
+        qs = qs.filter(trial__slug=filters["trial"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("type"):
+        qs = qs.filter(type=filters["type"])
+    if filters.get("q"):
+        qs = qs.filter(title__icontains=filters["q"])
+    orderings = {
+        "close": ("scheduled_close_time", "pk"),
+        "-close": ("-scheduled_close_time", "-pk"),
+        "forecasters": ("-forecaster_count", "scheduled_close_time", "pk"),
+        "-forecasters": ("forecaster_count", "scheduled_close_time", "pk"),
+        "new": ("-open_time", "-pk"),
+    }
+    return qs.order_by(*orderings.get(ordering, orderings["close"]))
+
+
+def community_latest(*, question: Question) -> CommunityForecastPoint | None:
+    """The current community forecast, or None while hidden or before the first forecast."""
+    if not question.is_revealed():
+        return None
+    state = CommunityState.objects.filter(question=question).select_related("latest_point").defer("data").first()
+    return state.latest_point if state else None
+
+
+def community_latest_map(*, questions) -> dict[int, CommunityForecastPoint]:
+    """Latest community point per revealed question, for list pages: one query for the whole page."""
+    revealed = [q.pk for q in questions if q.is_revealed()]
+    states = (
+        CommunityState.objects.filter(question_id__in=revealed, latest_point__isnull=False)
+        .select_related("latest_point")
+        .defer("data", "latest_point__cdf")
+    )
+    return {state.question_id: state.latest_point for state in states} if revealed else {}
+
+
+def community_series(*, question: Question, max_points: int | None = CHART_MAX_POINTS) -> list[dict]:
+    """The community forecast over time (each point with its timestamp), thinned to at most ``max_points``
+    evenly spaced points (always keeping the last) for charts. Empty while hidden."""
+    if not question.is_revealed():
+        return []
+    fields = ["created_at", "forecaster_count", "median", "extremized", "q10", "q50", "q90"]
+    rows = list(CommunityForecastPoint.objects.filter(question=question).order_by("created_at", "pk").values(*fields))
+    if max_points and len(rows) > max_points:
+        idx = np.unique(np.linspace(0, len(rows) - 1, max_points).round().astype(int))
+        rows = [rows[i] for i in idx]
+    return rows
+
+
+def community_points(*, question: Question) -> QuerySet:
+    """Every community point, oldest first (the caller checks visibility)."""
+    return CommunityForecastPoint.objects.filter(question=question).order_by("created_at", "pk")
+
+
+def forecast_history(*, question: Question, user) -> QuerySet:
+    """The user's own forecasts and withdrawals on a question, oldest first. Always visible to their author."""
+    return Forecast.objects.filter(question=question, user=user).order_by("created_at", "pk")
+
+
+def current_forecast(*, question: Question, user) -> Forecast | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    fq = ForecasterQuestion.objects.filter(question=question, user=user).select_related("current").first()
+    return fq.current if fq else None
+
+
+def rationales(*, question: Question, viewer=None, limit: int = 20) -> list[Forecast]:
+    """Recent forecasts with a rationale, from everyone (only the viewer's own while the question is hidden)."""
+    qs = (
+        Forecast.objects.filter(question=question, kind=Forecast.Kind.FORECAST)
+        .exclude(rationale="")
+        .select_related("user__profile")
+        .defer("cdf")
+        .order_by("-created_at", "-pk")
+    )
+    if not question.is_revealed():
+        if not getattr(viewer, "is_authenticated", False):
+            return []
+        qs = qs.filter(user=viewer)
+    return list(qs[:limit])
+
+
+def my_forecasts(*, user) -> QuerySet:
+    """The user's questions with their current forecast, most recently updated first."""
+    return (
+        ForecasterQuestion.objects.filter(user=user)
+        .select_related("question__trial", "question__asset", "current")
+        .defer("current__cdf")
+        .order_by("-updated_at")
+    )
+
+
+def forecasters_on_question(*, question: Question) -> QuerySet:
+    return ForecasterQuestion.objects.filter(question=question).select_related("user", "user__profile")
+
+

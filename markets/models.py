@@ -1,0 +1,401 @@
+"""Questions and their lifecycle; LMSR markets, trades and the points ledger (markets knows nothing of forecasts)."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from assets.models import Asset, Endpoint, Readout, Trial
+
+
+class QuestionQuerySet(models.QuerySet):
+    def filter_visible(self):
+        """Questions anyone may see: everything but drafts."""
+        return self.exclude(status=Question.Status.DRAFT)
+
+    def filter_accepting_forecasts(self, *, at=None):
+        at = at or timezone.now()
+        return self.filter(status=Question.Status.OPEN, open_time__lte=at, scheduled_close_time__gt=at)
+
+    def filter_due_to_close(self, *, at=None):
+        return self.filter(status=Question.Status.OPEN, scheduled_close_time__lte=at or timezone.now())
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        BINARY = "binary", "Binary"
+        NUMERIC = "numeric", "Numeric"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        RESOLVED = "resolved", "Resolved"
+        ANNULLED = "annulled", "Annulled"
+
+    class Comparator(models.TextChoices):
+        LT = "<", "less than"
+        LTE = "<=", "at most"
+        GT = ">", "greater than"
+        GTE = ">=", "at least"
+        EQ = "==", "equal to"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    type = models.CharField(max_length=10, choices=Type.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="questions")
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, null=True, blank=True, related_name="questions")
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="questions"
+    )
+    description = models.TextField(blank=True)
+    resolution_criteria = models.TextField()
+    fine_print = models.TextField(blank=True)
+
+    open_time = models.DateTimeField(help_text="T0: forecasting opens; the scoring window starts here.")
+    scheduled_close_time = models.DateTimeField(help_text="Tc: forecasting closes at the latest.")
+    reveal_time = models.DateTimeField(
+        null=True, blank=True, help_text="The community forecast and others' forecasts stay hidden until then."
+    )
+
+    # Numeric questions (SCORING.md section 3).
+    range_min = models.FloatField(null=True, blank=True)
+    range_max = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    log_scale = models.BooleanField(default=False)
+    open_lower_bound = models.BooleanField(default=False)
+    open_upper_bound = models.BooleanField(default=False)
+
+    # Optional structured binding used to propose resolutions from readouts: trial + endpoint + metric,
+    # compared against a threshold for binary questions; the metric's value itself for numeric ones.
+    bound_metric = models.CharField(max_length=40, choices=Readout.Metric.choices, blank=True)
+    bound_comparator = models.CharField(max_length=2, choices=Comparator.choices, blank=True)
+    bound_threshold = models.FloatField(null=True, blank=True)
+
+    # Resolution (set by the resolution services; the event rows keep the history).
+    outcome = models.FloatField(null=True, blank=True, help_text="1 or 0 for binary, the value for numeric.")
+    known_at = models.DateTimeField(null=True, blank=True, help_text="When the answer became public.")
+    actual_close_time = models.DateTimeField(null=True, blank=True, help_text="Te = min(Tc, known_at).")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    forecaster_count = models.PositiveIntegerField(default=0, help_text="Forecasters with a forecast (denormalized).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scheduled_close_time", "pk"]
+        indexes = [models.Index(fields=["status", "scheduled_close_time"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(open_time__lt=models.F("scheduled_close_time")), name="question_open_before_close"),
+            models.CheckConstraint(
+                condition=Q(type="binary")
+                | (Q(range_min__isnull=False) & Q(range_max__isnull=False) & Q(range_min__lt=models.F("range_max"))),
+                name="question_numeric_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(log_scale=False) | Q(range_min__gt=0), name="question_log_scale_positive_min"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("questions:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_binary(self) -> bool:
+        return self.type == self.Type.BINARY
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type == self.Type.NUMERIC
+
+    @property
+    def open_bound_count(self) -> int:
+        return int(self.open_lower_bound) + int(self.open_upper_bound)
+
+    def is_revealed(self, *, at=None) -> bool:
+        """Whether the community forecast and others' forecasts may be shown."""
+        if self.status in (self.Status.RESOLVED, self.Status.ANNULLED):
+            return True
+        return self.reveal_time is None or (at or timezone.now()) >= self.reveal_time
+
+    def accepts_forecasts(self, *, at=None) -> bool:
+        at = at or timezone.now()
+        return self.status == self.Status.OPEN and self.open_time <= at < self.scheduled_close_time
+
+    @property
+    def binding_summary(self) -> str:
+        if not (self.trial_id and self.endpoint_id and self.bound_metric):
+            return ""
+        metric = Readout.Metric(self.bound_metric).label
+        if self.is_binary and self.bound_comparator and self.bound_threshold is not None:
+            return f"{self.trial.name}, {self.endpoint.code}, {metric} {self.bound_comparator} {self.bound_threshold:g}"
+        return f"{self.trial.name}, {self.endpoint.code}, {metric}"
+
+
+# ====================================================================================================================
+# Play-money markets and the points ledger (SCORING.md section 6). Money is stored as integers in milli-points
+# (1 point = 1,000) and shares as integers in milli-shares; no float is ever stored for money. See docs/ledger.md.
+# ====================================================================================================================
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Ledger history is never edited: bulk updates and deletes through the ORM are refused."""
+
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} rows are append-only; record a compensating entry instead.")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} rows are append-only; record a compensating entry instead.")
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is written once. ``save`` on an existing row and ``delete`` raise TypeError."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are append-only; record a compensating entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} rows are append-only; record a compensating entry instead.")
+
+
+class Account(models.Model):
+    """A holder of points. ``balance`` (milli-points) is the running sum of the account's ledger entries, kept on the
+    row so a trade reads and locks one row instead of summing history; ``ledger_check`` verifies the two agree.
+
+    Kinds: one account per user, one per market (holds the reserve and what traders paid), one house account (funds
+    market reserves, receives what reserves did not need), and one issuer account, the counterparty of every grant.
+    The issuer is the only account allowed below zero: its balance is minus the total ever granted, so every ledger
+    transaction sums to zero and the sum over users, markets and house equals the total granted.
+    """
+
+    class Kind(models.TextChoices):
+        USER = "user", "User"
+        MARKET = "market", "Market"
+        HOUSE = "house", "House"
+        ISSUER = "issuer", "Issuer"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="points_account"
+    )
+    market = models.OneToOneField(
+        "markets.Market", on_delete=models.PROTECT, null=True, blank=True, related_name="account"
+    )
+    balance = models.BigIntegerField(default=0, help_text="Milli-points (1 point = 1,000).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance__gte=0) | Q(kind="issuer"), name="account_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="user") & Q(user__isnull=False) & Q(market__isnull=True))
+                | (Q(kind="market") & Q(market__isnull=False) & Q(user__isnull=True))
+                | (Q(kind__in=["house", "issuer"]) & Q(user__isnull=True) & Q(market__isnull=True)),
+                name="account_owner_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(kind__in=["house", "issuer"]), name="account_single_house_and_issuer"
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.USER:
+            return f"account of {self.user}"
+        if self.kind == self.Kind.MARKET:
+            return f"account of market {self.market_id}"
+        return f"{self.kind} account"
+
+
+class LedgerTransaction(AppendOnlyModel):
+    """One movement of points: a grant, a market's reserve, a trade, a settlement payment or its reversal.
+
+    ``key`` is unique and derived from what the transaction is (``trade:<uuid>``, ``settle:<market>:<round>:<user>``,
+    ``grant:start:<user>``), so a retried task that tries to record the same movement again fails on the constraint
+    instead of paying twice. Its entries (2 or more) sum to zero. Append-only.
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", "Grant"
+        RESERVE = "reserve", "Market reserve"
+        TRADE = "trade", "Trade"
+        PAYOUT = "payout", "Settlement payout"
+        REFUND = "refund", "Annulment refund"
+        CLAWBACK = "clawback", "Annulment claw-back"
+        HOUSE_COVER = "house_cover", "House cover"
+        RETURN = "return", "Reserve return"
+        REVERSAL = "reversal", "Settlement reversal"
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Who caused it: the trader, the user granted, or the admin who opened the market.",
+    )
+    market = models.ForeignKey("markets.Market", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reverses = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="For a reversal: the settlement transaction it compensates.",
+    )
+    memo = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["market", "kind"])]
+
+    def __str__(self):
+        return self.key
+
+
+class LedgerEntry(AppendOnlyModel):
+    """One posting: ``amount`` milli-points into (positive) or out of (negative) ``account``. Append-only."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField(help_text="Signed milli-points.")
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["account", "transaction"])]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_not_zero")]
+
+    def __str__(self):
+        return f"{self.amount:+d} mp to account {self.account_id}"
+
+
+class Market(models.Model):
+    """An LMSR market on a question (SCORING.md section 6).
+
+    Outcomes: binary markets have n = 2 with index 0 = NO and 1 = YES; numeric markets have n = K contiguous buckets
+    of equal width over the question's unit interval, bucket j = [j/K, (j+1)/K), the first and last absorbing
+    outcomes below and above the range. ``q`` holds the outstanding shares per outcome as integers in milli-shares;
+    ``b`` is the liquidity in points. ``settlement_round`` counts reversals so each settlement uses fresh ledger keys.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        SETTLED = "settled", "Settled"
+        REFUNDED = "refunded", "Refunded"
+
+    question = models.OneToOneField(Question, on_delete=models.PROTECT, related_name="market")
+    b = models.FloatField(help_text="Liquidity in points.")
+    n = models.PositiveSmallIntegerField(help_text="Number of outcomes (2 for binary, K buckets for numeric).")
+    q = models.JSONField(help_text="Outstanding shares per outcome, integer milli-shares.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    reserve_millipoints = models.BigIntegerField(help_text="b ln(n) rounded up, drawn from the house at creation.")
+    winning_outcome = models.PositiveSmallIntegerField(null=True, blank=True)
+    settlement_round = models.PositiveIntegerField(default=0)
+    trade_count = models.PositiveIntegerField(default=0)
+    prices_at = models.DateTimeField(help_text="When the latest price point was written (trades keep time order).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(b__gt=0), name="market_b_positive"),
+            models.CheckConstraint(condition=Q(n__gte=2), name="market_at_least_two_outcomes"),
+            models.CheckConstraint(condition=Q(reserve_millipoints__gte=0), name="market_reserve_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"Market on {self.question}"
+
+    @property
+    def is_binary(self) -> bool:
+        return self.n == 2 and self.question.is_binary
+
+    def outcome_label(self, outcome: int) -> str:
+        from markets.buckets import outcome_labels  # local: buckets needs the question's scale
+
+        labels = outcome_labels(self)
+        return labels[outcome] if 0 <= outcome < len(labels) else str(outcome)
+
+
+class Position(models.Model):
+    """A trader's holding of one outcome. ``shares`` in milli-shares (>= 0); ``cost_basis`` is what the shares still
+    held cost, in milli-points (sales remove cost at the average); ``realised`` is the profit booked by sales.
+
+    Settlement leaves positions as they were (the payout follows from them and the winning outcome), so a market's
+    outstanding shares always equal the sum of its positions.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="market_positions")
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="positions")
+    outcome = models.PositiveSmallIntegerField()
+    shares = models.BigIntegerField(default=0, help_text="Milli-shares.")
+    cost_basis = models.BigIntegerField(default=0, help_text="Milli-points paid for the shares still held.")
+    realised = models.BigIntegerField(default=0, help_text="Milli-points of profit booked by sales.")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["market", "outcome", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "market", "outcome"], name="position_unique"),
+            models.CheckConstraint(condition=Q(shares__gte=0), name="position_shares_not_negative"),
+            models.CheckConstraint(condition=Q(cost_basis__gte=0), name="position_cost_basis_not_negative"),
+        ]
+        indexes = [models.Index(fields=["user", "market"])]
+
+
+class Trade(AppendOnlyModel):
+    """One executed trade. ``shares`` are signed milli-shares (+ buy, - sell); ``cash`` signed milli-points the trader
+    paid (+) or received (-). Prices are of the traded outcome just before and after. Append-only."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="market_trades")
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="trades")
+    outcome = models.PositiveSmallIntegerField()
+    shares = models.BigIntegerField(help_text="Signed milli-shares: positive buys, negative sells.")
+    cash = models.BigIntegerField(help_text="Signed milli-points: positive paid by the trader, negative received.")
+    budget = models.BigIntegerField(null=True, blank=True, help_text="Milli-points, for a buy by budget.")
+    price_before = models.FloatField()
+    price_after = models.FloatField()
+    created_at = models.DateTimeField(db_index=True)
+    transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="trade")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["market", "created_at"]), models.Index(fields=["user", "created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(shares=0), name="trade_shares_not_zero")]
+
+    @property
+    def is_buy(self) -> bool:
+        return self.shares > 0
+
+
+class PricePoint(AppendOnlyModel):
+    """The market's prices (one per outcome, summing to 1) from ``created_at`` until the next point. Written when
+    the market opens and after every trade; the series the chart draws and the crowd-versus-market scoring reads."""
+
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="price_points")
+    created_at = models.DateTimeField()
+    prices = models.JSONField()
+    trade = models.OneToOneField(Trade, on_delete=models.PROTECT, null=True, blank=True, related_name="price_point")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["market", "created_at"])]

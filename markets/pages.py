@@ -1,0 +1,96 @@
+"""Market pages: the portfolio, the market leaderboard and the trade form's POST handler (the market panel itself
+is a partial on the question page, filled by ``markets.selectors.market_panel_context``). Thin views: parse the form,
+call one service or selector, render or redirect with a message."""
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from assets.errors import DomainError, ValidationError
+from markets import selectors
+from markets.buckets import outcome_labels
+from markets.models import Market, Question
+from markets.services import trade_execute
+from markets.units import milli_to_decimal, points_text
+
+TRADES_PER_PAGE = 25
+
+
+def _decimal(raw: str, field: str) -> Decimal | None:
+    raw = (raw or "").strip().replace(",", "")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(f"{field} must be a number, got {raw!r}.", field=field) from None
+    return value
+
+
+def _trade_form(post) -> dict:
+    """The trade form's fields -> trade_execute's arguments. Raises ValidationError naming the field."""
+    raw_outcome = (post.get("outcome") or "").strip()
+    if not raw_outcome.isdigit():
+        raise ValidationError("Choose an outcome.", field="outcome")
+    side = post.get("side", "buy")
+    kind = post.get("amount_kind", "shares")
+    if kind not in ("shares", "budget"):
+        raise ValidationError('amount_kind must be "shares" or "budget".', field="amount_kind")
+    amount = _decimal(post.get("amount"), kind)
+    if amount is None:
+        raise ValidationError(
+            "Enter how many shares to trade." if kind == "shares" else "Enter how many points to spend.", field=kind
+        )
+    args = {"outcome": int(raw_outcome), "side": side, kind: amount}
+    limit = _decimal(post.get("limit"), "limit")
+    if limit is not None:
+        args["max_price" if side == "buy" else "min_price"] = limit
+    return args
+
+
+@require_POST
+def trade_submit(request, pk: int):
+    """POST from the market panel's form: make the trade and go back to the question page with a message."""
+    queryset = Market.objects.select_related("question")
+    if not request.user.is_staff:
+        queryset = queryset.exclude(question__status=Question.Status.DRAFT)
+    market = get_object_or_404(queryset, pk=pk)
+    back = f"{market.question.get_absolute_url()}#market"
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    try:
+        trade = trade_execute(market=market, user=request.user, **_trade_form(request.POST))
+    except DomainError as exc:
+        messages.error(request, f"Trade not made: {exc.message}")
+        return redirect(back)
+    label = market.outcome_label(trade.outcome)
+    shares = milli_to_decimal(abs(trade.shares))
+    if trade.is_buy:
+        text = f"Bought {shares} {label} shares for {points_text(trade.cash)} points."
+    else:
+        text = f"Sold {shares} {label} shares for {points_text(-trade.cash)} points."
+    messages.success(request, f"{text} Your balance is {points_text(trade.balance_after)} points.")
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def portfolio_page(request):
+    folio = selectors.portfolio(user=request.user)
+    trades = Paginator(selectors.user_trades(user=request.user), TRADES_PER_PAGE).get_page(request.GET.get("page"))
+    labels = {}
+    for trade in trades:
+        if trade.market_id not in labels:
+            labels[trade.market_id] = outcome_labels(trade.market)
+        trade.outcome_label = labels[trade.market_id][trade.outcome]
+    return render(request, "markets/portfolio.html", {"portfolio": folio, "trades": trades})
+
+
+@require_GET
+def leaderboard_page(request):
+    rows = selectors.market_leaderboard(limit=200)
+    return render(request, "markets/leaderboard.html", {"rows": rows})

@@ -1,0 +1,238 @@
+"""Settlement of a market when its question is resolved, refunds when it is annulled, and the reversal of either
+when the question is unresolved. The forecasting resolution flow calls these; they know nothing of forecasts.
+
+Each payment is its own ledger transaction with a unique key that names the market, the settlement round and the
+user (``payout:<market>:<round>:<user>``, ``refund:...``, ``clawback:...``, ``cover:<market>:<round>``,
+``return:<market>:<round>``), so a retried task can never pay twice: the market's status is checked first (a
+settled market is left alone), and the unique keys refuse a duplicate even if that check were bypassed. A reversal
+(``reversal:<original transaction id>``) compensates one settlement transaction and bumps the market's
+``settlement_round``, so the next settlement uses fresh keys.
+
+Locks: the market row, then the market's account, the house account and every user account involved, in ONE
+statement in pk order (docs/ledger.md). The caller may already hold the question row (question before market).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from assets.errors import StateError
+from markets.buckets import winning_bucket
+from markets.models import Account, LedgerTransaction, Market, Position, Question, Trade
+from markets.services.ledger import Posting, house_account, lock_accounts, record
+from markets.units import points_text
+
+K = LedgerTransaction.Kind
+SETTLEMENT_KINDS = (K.PAYOUT, K.REFUND, K.CLAWBACK, K.HOUSE_COVER, K.RETURN)
+
+
+def _lock_market(question: Question) -> Market | None:
+    return (
+        Market.objects.select_for_update(of=("self",))
+        .select_related("question", "account")
+        .filter(question_id=question.pk)
+        .first()
+    )
+
+
+def winning_outcome(market: Market) -> int:
+    """The outcome index that pays: binary 1 (YES) if the question's outcome is 1, else 0 (NO); numeric the bucket
+    holding the outcome value (SCORING.md section 3's unit mapping; out-of-range values go to the end buckets)."""
+    question = market.question
+    if question.outcome is None:
+        raise StateError("The question has no outcome to settle on.")
+    if question.is_binary:
+        if question.outcome not in (0, 1):
+            raise StateError(f"A binary question's outcome must be 0 or 1, got {question.outcome!r}.")
+        return int(question.outcome)
+    try:
+        return winning_bucket(question.outcome, K=market.n, range_min=question.range_min,
+                              range_max=question.range_max, log_scale=question.log_scale)
+    except ValueError as exc:
+        raise StateError(str(exc)) from None
+
+
+def _finish(market: Market, *, status: str, winner: int | None, now: dt.datetime) -> Market:
+    market.status, market.winning_outcome, market.settled_at = status, winner, now
+    market.save(update_fields=["status", "winning_outcome", "settled_at", "updated_at"])
+    return market
+
+
+@transaction.atomic
+def market_settle(*, question: Question, at: dt.datetime | None = None) -> Market | None:
+    """Pay 1 point per share of the winning outcome from the market's account to each holder, then return what is
+    left (trader payments + reserve - payouts, never negative) to the house. Marks the market settled.
+
+    Precondition: the question is resolved with an outcome. Returns None if the question has no market; returns the
+    market unchanged if it is already settled (idempotent). Raises StateError if the question is not resolved, if
+    the market was refunded (unsettle it first), or if the market's account could not cover the payouts (a broken
+    ledger: the LMSR bound guarantees it can).
+    """
+    market = _lock_market(question)
+    if market is None or market.status == Market.Status.SETTLED:
+        return market
+    if market.status == Market.Status.REFUNDED:
+        raise StateError("This market was refunded (the question was annulled); unsettle it before settling.")
+    question = market.question
+    if question.status != Question.Status.RESOLVED:
+        raise StateError(f"Only a resolved question's market can be settled; this question is {question.status}.")
+    winner = winning_outcome(market)
+    now = at or timezone.now()
+    r = market.settlement_round
+
+    holders = list(
+        Position.objects.filter(market=market, outcome=winner, shares__gt=0).order_by("user_id")
+        .values_list("user_id", "shares")
+    )
+    user_accounts = dict(Account.objects.filter(user_id__in=[u for u, _ in holders]).values_list("user_id", "pk"))
+    house = house_account()
+    locked = lock_accounts([market.account.pk, house.pk, *user_accounts.values()])
+    pool, house = locked[market.account.pk], locked[house.pk]
+
+    keys = {f"payout:{market.pk}:{r}:{u}": (u, s) for u, s in holders}
+    return_key = f"return:{market.pk}:{r}"
+    done = set(LedgerTransaction.objects.filter(key__in=[*keys, return_key]).values_list("key", flat=True))
+    owed = {key: us for key, us in keys.items() if key not in done}
+    total = sum(s for _, s in owed.values())  # 1 share pays 1 point: milli-shares == milli-points
+    if total > pool.balance:
+        raise StateError(
+            f"Market {market.pk}'s account holds {points_text(pool.balance)} points but owes {points_text(total)}; "
+            "the ledger is inconsistent. Run the ledger check.",
+        )
+    postings = [
+        Posting(key=key, kind=K.PAYOUT, user_id=u, market_id=market.pk,
+                amounts={pool: -s, locked[user_accounts[u]]: s}, memo=f"{s / 1000:.3f} winning shares")
+        for key, (u, s) in owed.items()
+    ]
+    record(postings, at=now)
+    if pool.balance > 0 and return_key not in done:
+        record([Posting(key=return_key, kind=K.RETURN, market_id=market.pk, amounts={pool: -pool.balance,
+                        house: pool.balance}, memo="Unused reserve and trader payments return to the house")], at=now)
+    return _finish(market, status=Market.Status.SETTLED, winner=winner, now=now)
+
+
+@transaction.atomic
+def market_refund(*, question: Question, at: dt.datetime | None = None) -> Market | None:
+    """Annulment: give each trader back their net payment on this market (what they paid minus what they received),
+    then return the reserve to the house. Marks the market refunded.
+
+    A trader whose sales brought in more than their purchases cost (net payment < 0) pays that profit back, up to
+    their current balance; whatever cannot be collected, and any shortfall this leaves for the refunds, is covered
+    from the market's reserve and, beyond it, by the house (``cover:...``). Positions are left as they were.
+
+    Precondition: the question is annulled. Returns None if the question has no market; the market unchanged if
+    already refunded (idempotent). Raises StateError if the question is not annulled or the market was settled.
+    """
+    market = _lock_market(question)
+    if market is None or market.status == Market.Status.REFUNDED:
+        return market
+    if market.status == Market.Status.SETTLED:
+        raise StateError("This market was settled (the question was resolved); unsettle it before refunding.")
+    if market.question.status != Question.Status.ANNULLED:
+        raise StateError(
+            f"Only an annulled question's market is refunded; this question is {market.question.status}."
+        )
+    now = at or timezone.now()
+    r = market.settlement_round
+    nets = dict(
+        Trade.objects.filter(market=market).values("user_id").annotate(net=Sum("cash")).order_by("user_id")
+        .values_list("user_id", "net")
+    )
+    user_accounts = dict(Account.objects.filter(user_id__in=list(nets)).values_list("user_id", "pk"))
+    house = house_account()
+    locked = lock_accounts([market.account.pk, house.pk, *user_accounts.values()])
+    pool, house = locked[market.account.pk], locked[house.pk]
+
+    cover_key, return_key = f"cover:{market.pk}:{r}", f"return:{market.pk}:{r}"
+    candidates = [f"{kind}:{market.pk}:{r}:{u}" for u in nets for kind in ("clawback", "refund")]
+    done = set(
+        LedgerTransaction.objects.filter(key__in=[*candidates, cover_key, return_key]).values_list("key", flat=True)
+    )
+    clawbacks, refunds = [], []
+    for user_id, net in nets.items():
+        account = locked[user_accounts[user_id]]
+        if net < 0:
+            take = min(-net, account.balance)
+            key = f"clawback:{market.pk}:{r}:{user_id}"
+            if take and key not in done:
+                clawbacks.append(Posting(key=key, kind=K.CLAWBACK, user_id=user_id, market_id=market.pk,
+                                         amounts={account: -take, pool: take}, memo="Annulled: trading profit returned"))
+        elif net > 0:
+            key = f"refund:{market.pk}:{r}:{user_id}"
+            if key not in done:
+                refunds.append(Posting(key=key, kind=K.REFUND, user_id=user_id, market_id=market.pk,
+                                       amounts={pool: -net, account: net}, memo="Annulled: net payment refunded"))
+    record(clawbacks, at=now)
+    shortfall = sum(-p.amounts[pool] for p in refunds) - pool.balance
+    if shortfall > 0 and cover_key not in done:
+        if house.balance < shortfall:
+            raise StateError(
+                f"Refunds need {points_text(shortfall)} more points than market {market.pk} holds, and the house "
+                f"holds only {points_text(house.balance)}; top up the house account and retry.",
+            )
+        record([Posting(key=cover_key, kind=K.HOUSE_COVER, market_id=market.pk, amounts={house: -shortfall,
+                        pool: shortfall}, memo="House covers uncollectable trading profits")], at=now)
+    record(refunds, at=now)
+    if pool.balance > 0 and return_key not in done:
+        record([Posting(key=return_key, kind=K.RETURN, market_id=market.pk, amounts={pool: -pool.balance,
+                        house: pool.balance}, memo="Reserve returns to the house")], at=now)
+    return _finish(market, status=Market.Status.REFUNDED, winner=None, now=now)
+
+
+@transaction.atomic
+def market_unsettle(*, question: Question, at: dt.datetime | None = None) -> Market | None:
+    """Reverse a settlement or refund (for an unresolved question) with compensating transactions, newest first, so
+    a later resolution can settle again. The market goes back to open if its question accepts trading, else closed.
+
+    A user who has already spent a payout or refund gives back what their balance holds and the house covers the
+    rest, so no balance goes negative (the user keeps the difference; docs/ledger.md). Idempotent: each reversal's
+    key is ``reversal:<original id>``, and a market that is not settled or refunded is returned unchanged.
+
+    Precondition: the question is no longer resolved or annulled (call this after reopening it). Returns None if the
+    question has no market. Raises StateError if the question is still resolved/annulled or the house cannot cover.
+    """
+    market = _lock_market(question)
+    if market is None or market.status not in (Market.Status.SETTLED, Market.Status.REFUNDED):
+        return market
+    question = market.question
+    if question.status in (Question.Status.RESOLVED, Question.Status.ANNULLED):
+        raise StateError(f"The question is still {question.status}; unresolve it before unsettling its market.")
+    now = at or timezone.now()
+    reversed_ids = LedgerTransaction.objects.filter(market=market, kind=K.REVERSAL).values("reverses_id")
+    originals = list(
+        LedgerTransaction.objects.filter(market=market, kind__in=SETTLEMENT_KINDS).exclude(pk__in=reversed_ids)
+        .prefetch_related("entries").order_by("-pk")
+    )
+    house = house_account()
+    locked = lock_accounts({house.pk, market.account.pk, *(e.account_id for t in originals for e in t.entries.all())})
+    house = locked[house.pk]
+    running = {pk: account.balance for pk, account in locked.items()}
+    postings = []
+    for original in originals:
+        deltas = defaultdict(int)
+        for entry in original.entries.all():
+            deltas[entry.account_id] -= entry.amount
+        for pk, delta in list(deltas.items()):
+            if pk != house.pk and running[pk] + delta < 0:
+                deficit = -(running[pk] + delta)  # already spent: the house makes up what cannot be taken back
+                deltas[pk] += deficit
+                deltas[house.pk] -= deficit
+        for pk, delta in deltas.items():
+            running[pk] += delta
+        if running[house.pk] < 0:
+            raise StateError("The house account cannot cover reversing this settlement; top it up and retry.")
+        postings.append(Posting(
+            key=f"reversal:{original.pk}", kind=K.REVERSAL, user_id=original.user_id, market_id=market.pk,
+            reverses_id=original.pk, amounts={locked[pk]: d for pk, d in deltas.items()},
+            memo=f"Reverses {original.key}",
+        ))
+    record([p for p in postings if any(p.amounts.values())], at=now)
+    market.settlement_round += 1
+    market.status = Market.Status.OPEN if question.accepts_forecasts(at=now) else Market.Status.CLOSED
+    market.winning_outcome = market.settled_at = None
+    market.save(update_fields=["settlement_round", "status", "winning_outcome", "settled_at", "updated_at"])
+    return market

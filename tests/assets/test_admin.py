@@ -1,0 +1,205 @@
+"""The Django admin of the assets app: every model's pages, and the Import page."""
+import datetime as dt
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from assets.models import Asset, NewsItem, Readout, Trial
+from tests import factories
+from tests.assets.test_import_profile import DATA, SEED_PROFILE, db_snapshot, run
+
+SEED_NEWS = "001_c57e25d1a3d0fbcd.txt"
+IMPORT_URL = "/admin/assets/asset/import/"
+ASSETS_MODELS = list(apps.get_app_config("assets").get_models())
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def full_database(db, seeds_dir):
+    """Both seeds, our profiles and records, and a readout: at least one row in every assets table."""
+    run("import_profile", seeds_dir / SEED_PROFILE, *sorted(DATA.glob("profile_*.txt")))
+    run("import_news", seeds_dir / SEED_NEWS, *sorted(DATA.glob("news_*.txt")))
+    run("import_ctgov", *sorted(DATA.glob("*.json")))
+    trial = Trial.objects.get(acronym="SUCCESSOR-2")
+    factories.ReadoutFactory(trial=trial, endpoint=trial.endpoints.get(code="PFS"), source="ASCO 2026")
+    for model in ASSETS_MODELS:
+        assert model.objects.exists(), model
+
+
+def upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="text/plain")
+
+
+# --- every model ---------------------------------------------------------------------------------------------------
+
+def test_every_assets_model_is_registered_with_search():
+    for model in ASSETS_MODELS:
+        assert model in admin.site._registry, model
+        assert admin.site._registry[model].search_fields, model
+
+
+def test_url_for_the_import_page():
+    assert reverse("admin:assets_import") == IMPORT_URL
+
+
+@pytest.mark.parametrize("model", ASSETS_MODELS, ids=lambda m: m.__name__)
+def test_changelist_change_and_add_pages_answer_200_for_staff(model, full_database, staff_client):
+    info = (model._meta.app_label, model._meta.model_name)
+    changelist = reverse("admin:%s_%s_changelist" % info)
+    assert staff_client.get(changelist).status_code == 200
+    assert staff_client.get(changelist, {"q": "successor"}).status_code == 200
+    obj = model.objects.order_by("pk").first()
+    assert staff_client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk])).status_code == 200
+    assert staff_client.get(reverse("admin:%s_%s_add" % info)).status_code == 200
+
+
+@pytest.mark.parametrize("model", [Asset, Trial, NewsItem], ids=lambda m: m.__name__)
+def test_asset_trial_and_news_lists_link_to_the_import_page(model, full_database, staff_client):
+    response = staff_client.get(reverse(f"admin:assets_{model._meta.model_name}_changelist"))
+    assert f'href="{IMPORT_URL}"' in response.content.decode()
+
+
+def test_asset_list_shows_readable_columns(full_database, staff_client):
+    content = staff_client.get(reverse("admin:assets_asset_changelist")).content.decode()
+    for text in ("Mezigdomide", "Bristol-Myers Squibb", "CELMoD agent (cereblon E3 ligase modulator)", "REGN5458"):
+        assert text in content
+
+
+def test_asset_search_finds_an_alias(full_database, staff_client):
+    response = staff_client.get(reverse("admin:assets_asset_changelist"), {"q": "Lynozyfic"})
+    assert list(response.context["cl"].result_list) == [Asset.objects.get(name="Linvoseltamab")]
+
+
+def test_trial_change_page_shows_arms_endpoints_and_timeline_inline(full_database, staff_client):
+    trial = Trial.objects.get(acronym="SUCCESSOR-2")
+    content = staff_client.get(reverse("admin:assets_trial_change", args=[trial.pk])).content.decode()
+    for text in ("MeziKd", "carfilzomib + dexamethasone", "primary endpoint met", "Timeline", "Endpoints"):
+        assert text in content
+
+
+def test_a_news_item_added_in_the_admin_gets_its_content_hash(db, staff_client):
+    response = staff_client.post(
+        reverse("admin:assets_newsitem_add"),
+        {"date": "2026-04-01", "title": "A title", "source": "", "url": "", "body": "Some news."},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    item = NewsItem.objects.get()
+    assert len(item.content_hash) == 64
+    again = staff_client.post(reverse("admin:assets_newsitem_add"), {"date": "2026-04-01", "title": "B", "body": "Some  news."})
+    assert again.status_code == 200 and "This news item already exists" in again.content.decode()
+    assert NewsItem.objects.count() == 1
+
+
+def test_a_readout_added_in_the_admin_records_who_entered_it(db, staff_client, staff_user):
+    trial = factories.TrialFactory()
+    endpoint = factories.EndpointFactory()
+    response = staff_client.post(reverse("admin:assets_readout_add"), {
+        "trial": trial.pk, "endpoint": endpoint.pk, "metric": "hazard_ratio", "value": "0.64", "ci_lower": "0.5",
+        "ci_upper": "0.8", "source": "ASCO 2026", "known_at_0": "2026-06-01", "known_at_1": "12:00:00",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Readout.objects.get().created_by == staff_user
+
+
+# --- the import page -----------------------------------------------------------------------------------------------
+
+def test_import_page_shows_the_form(db, staff_client):
+    response = staff_client.get(IMPORT_URL)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'enctype="multipart/form-data"' in content and "ClinicalTrials.gov study (JSON)" in content
+
+
+def test_staff_uploads_both_seeds_at_once(db, staff_client, seeds_dir):
+    files = [upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes()), upload(SEED_NEWS, (seeds_dir / SEED_NEWS).read_bytes())]
+    response = staff_client.post(IMPORT_URL, {"format": "auto", "files": files}, follow=True)
+    assert response.redirect_chain == [(IMPORT_URL, 302)]
+    messages = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith(f"{SEED_PROFILE}: created company Bristol-Myers Squibb") and "asset Mezigdomide" in m for m in messages)
+    assert any(m.startswith(f"{SEED_NEWS}: created news item 2026-03-09") for m in messages)
+    assert Asset.objects.get().name == "Mezigdomide"
+    assert NewsItem.objects.get().trials.get().acronym == "SUCCESSOR-2"
+    assert str(Trial.objects.get(acronym="SUCCESSOR-2").events.get()) == "topline: primary endpoint met, 2026-03-09"
+
+
+def test_uploading_the_same_profile_twice_reports_updates(db, staff_client, seeds_dir):
+    data = (seeds_dir / SEED_PROFILE).read_bytes()
+    staff_client.post(IMPORT_URL, {"format": "profile", "files": [upload(SEED_PROFILE, data)]})
+    before = db_snapshot()
+    response = staff_client.post(IMPORT_URL, {"format": "profile", "files": [upload(SEED_PROFILE, data)]}, follow=True)
+    assert any("updated company Bristol-Myers Squibb, asset Mezigdomide" in str(m) for m in response.context["messages"])
+    assert db_snapshot() == before
+
+
+def test_a_ctgov_record_uploaded_with_its_format(db, staff_client):
+    response = staff_client.post(IMPORT_URL, {"format": "ctgov", "files": [upload("s.json", (DATA / "NCT05552976.json").read_bytes())]})
+    assert response.status_code == 302
+    assert Trial.objects.get().registry_id == "NCT05552976"
+
+
+def test_a_bad_file_shows_its_error_in_the_form_and_changes_nothing(db, staff_client, seeds_dir):
+    run("import_profile", seeds_dir / SEED_PROFILE)
+    before = db_snapshot()
+    response = staff_client.post(IMPORT_URL, {"format": "profile", "files": [upload("bad.txt", b"Mezigdomide\nBMS\n")]})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "bad.txt:3: expected a one-paragraph description on line 3" in content
+    assert "errorlist" in content
+    assert db_snapshot() == before
+
+
+def test_good_files_are_imported_beside_a_bad_one(db, staff_client, seeds_dir):
+    files = [upload("bad.json", b"{oops"), upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]
+    response = staff_client.post(IMPORT_URL, {"format": "auto", "files": files})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "bad.json:1:2: expected valid JSON" in content
+    assert Asset.objects.filter(name="Mezigdomide").exists()
+
+
+def test_dry_run_upload_saves_nothing(db, staff_client, seeds_dir):
+    files = [upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]
+    response = staff_client.post(IMPORT_URL, {"format": "profile", "files": files, "dry_run": "on"}, follow=True)
+    assert any("dry run: nothing saved" in str(m) for m in response.context["messages"])
+    assert not Asset.objects.exists()
+
+
+def test_an_upload_without_files_is_an_error(db, staff_client):
+    response = staff_client.post(IMPORT_URL, {"format": "profile"})
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+
+
+def test_non_staff_user_is_refused(client, user, seeds_dir):
+    client.force_login(user)
+    assert client.get(IMPORT_URL).status_code == 302
+    response = client.post(IMPORT_URL, {"format": "profile", "files": [upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not Asset.objects.exists()
+
+
+def test_anonymous_user_is_sent_to_login(client, db):
+    response = client.get(IMPORT_URL)
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_staff_without_add_permissions_gets_403(client, db, seeds_dir):
+    clerk = factories.UserFactory(is_staff=True)
+    client.force_login(clerk)
+    assert client.get(IMPORT_URL).status_code == 403
+    clerk.user_permissions.add(Permission.objects.get(codename="add_newsitem"))
+    client.force_login(factories.UserFactory._meta.model.objects.get(pk=clerk.pk))
+    assert client.get(IMPORT_URL).status_code == 200
+    response = client.post(IMPORT_URL, {"format": "profile", "files": [upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]})
+    assert "You are not allowed to add the records this format creates." in response.content.decode()
+    assert not Asset.objects.exists()
+    response = client.post(IMPORT_URL, {"format": "news", "files": [upload(SEED_NEWS, (seeds_dir / SEED_NEWS).read_bytes())]})
+    assert response.status_code == 302 and NewsItem.objects.get().date == dt.date(2026, 3, 9)
