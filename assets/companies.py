@@ -93,15 +93,17 @@ def initials(name: str) -> str:
 
 
 def alias_candidates(name: str, *, original: str = "") -> list[str]:
-    """Sensible aliases for a company called ``name``: the name as first given (``original``), the table's other
-    names, the hyphen-less and hyphenated spellings, the name without "Pharmaceuticals"-style trade words, and its
+    """Sensible aliases for a company called ``name``: the name as first given (``original``), the name less its
+    legal form, the table's names, the hyphen-less and hyphenated spellings, the name without "Pharmaceuticals"-style trade words, and its
     initials. The caller drops those that another company already uses.
     """
     found: list[str] = []
     canonical = well_known_canonical(name)
     if original and original != name:
         found.append(clean_company_name(original))
+    found.append(clean_company_name(name))  # "Gilead Sciences, Inc." is also "Gilead Sciences"
     if canonical:
+        found.append(canonical)
         found.extend(WELL_KNOWN_COMPANIES[canonical])
     if "-" in name:
         found.append(name.replace("-", " "))

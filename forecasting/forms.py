@@ -210,16 +210,11 @@ class QuestionForm(forms.ModelForm):
         self.fields["asset"].queryset = self.fields["asset"].queryset.order_by("name")
         self.fields["trial"].queryset = self.fields["trial"].queryset.order_by("acronym", "registry_id")
         self.fields["endpoint"].queryset = self.fields["endpoint"].queryset.order_by("code")
-        self.fields["type"].widget.attrs["data-question-type"] = ""
-        for name in NUMERIC_FIELDS:
-            self.fields[name].numeric_only = True
-        editing = self.instance.pk is not None
-        if editing and self.instance.status != Question.Status.DRAFT:
+        if self.instance.pk is not None and self.instance.status != Question.Status.DRAFT:
             for name in QUESTION_FROZEN_AFTER_OPEN:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Cannot change once the question is open (forecasts depend on it)."
-        if editing and self.instance.status != Question.Status.DRAFT:
-            del self.fields["publish"]
+            del self.fields["publish"]  # already published
 
     def clean(self):
         cleaned = super().clean()

@@ -152,3 +152,8 @@ class CommunityForecastPoint(models.Model):
 
     def cdf_array(self):
         return None if self.cdf is None else np.frombuffer(bytes(self.cdf), dtype="<f8")
+
+
+# Models of the resolution and scoring parts live in their own modules; importing them here registers them.
+from forecasting.models_resolution import *  # noqa: E402,F401,F403
+from forecasting.models_scoring import *  # noqa: E402,F401,F403

@@ -3,10 +3,11 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from assets.selectors import home_highlights
+from forecasting.pages import open_questions_for_home
 
 
 def home(request):
-    return render(request, "home.html", {**home_highlights()})
+    return render(request, "home.html", {**home_highlights(), "open_questions": open_questions_for_home()})
 
 
 def healthz(request):

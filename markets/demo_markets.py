@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.errors import DomainError
-from markets.buckets import to_unit
+from markets.buckets import bucket_bounds
 from markets.models import Market, Question, Trade
 from markets.selectors import market_prices
 from markets.services import account_grant_starting_points, market_create, trade_buy_budget, trade_sell
@@ -54,14 +54,29 @@ def _binary_trades(market: Market, users, rng: random.Random, times) -> int:
     return made
 
 
+def _lognormal_bucket_beliefs(median: float, spread: float, bounds) -> list[float]:
+    """Probability of each bucket under a log-normal belief (the end buckets take the tails)."""
+    def cdf(x: float) -> float:
+        return 0.0 if x <= 0 else 0.5 * (1 + math.erf((math.log(x) - math.log(median)) / (spread * math.sqrt(2))))
+
+    cuts = [cdf(hi) for _, hi in bounds[:-1]]
+    edges = [0.0, *cuts, 1.0]
+    return [b - a for a, b in zip(edges, edges[1:])]
+
+
 def _numeric_trades(market: Market, users, rng: random.Random, times) -> int:
+    """Each trader believes in a log-normal around a median that drifts from 17 to 19.5 months and buys the bucket
+    the market underprices most by their belief."""
     question = market.question
+    bounds = bucket_bounds(K=market.n, range_min=question.range_min, range_max=question.range_max,
+                           log_scale=question.log_scale)
     made = 0
     for i, at in enumerate(times):
         user = rng.choice(users)
-        median = (17.0 + 2.5 * i / max(1, len(times) - 1)) * math.exp(rng.gauss(0, 0.15))
-        u = to_unit(median, range_min=question.range_min, range_max=question.range_max, log_scale=question.log_scale)
-        bucket = min(market.n - 1, max(0, int(u * market.n)))
+        median = (17.0 + 2.5 * i / max(1, len(times) - 1)) * math.exp(rng.gauss(0, 0.08))
+        beliefs = _lognormal_bucket_beliefs(median, rng.uniform(0.18, 0.3), bounds)
+        prices = market_prices(market)
+        bucket = max(range(market.n), key=lambda j: beliefs[j] - prices[j])
         try:
             trade_buy_budget(market=market, user=user, outcome=bucket, budget=rng.randint(5, 30), at=at)
             made += 1

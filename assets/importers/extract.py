@@ -5,6 +5,7 @@ Pure Python.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -170,10 +171,15 @@ def extract_trials(paragraphs: list[Paragraph], *, asset_names: list[str], exclu
                 if event.kind == "regulatory" and not piece.named:
                     continue  # an approval is the drug's; it belongs to a trial only when the sentence names it
                 dates = find_dates(piece.text) or find_dates(piece.sentence)
-                if not dates:
-                    continue  # a profile's event needs its date in the same sentence
-                date = min(dates, key=lambda d: (d.start > event.start, abs(d.start - event.start)))
-                facts = EventFacts(event.kind, event.description, date.value, date.precision)
+                if dates:
+                    date = min(dates, key=lambda d: (d.start > event.start, abs(d.start - event.start)))
+                    value, precision = date.value, date.precision
+                else:
+                    year = re.search(r"\b((?:19|20)\d{2})$", event.description)  # "data presented at ASH 2025"
+                    if not year:
+                        continue  # a profile's event needs its date in the same sentence
+                    value, precision = dt.date(int(year.group(1)), 1, 1), "year"
+                facts = EventFacts(event.kind, event.description, value, precision)
                 if facts not in trial.events:
                     trial.events.append(facts)
         for arm in trial.arms:
@@ -183,6 +189,10 @@ def extract_trials(paragraphs: list[Paragraph], *, asset_names: list[str], exclu
                     if full and full.casefold() != arm.name.casefold() and len(full) <= 150:
                         arm.description = full
                         break
+    lead = find_indications(paragraphs[0].text) if paragraphs else []
+    for trial in trials.values():
+        if trial.indication is None and lead:
+            trial.indication = lead[0]  # a profile is about one drug; its trials treat the disease it opens with
     kept = [t for t in trials.values() if t.registry_id or t.in_lead or t.names_asset or not t.names_other_drug]
     order = {id(trials[k]): v for k, v in first_seen.items()}
     return sorted(kept, key=lambda t: order[id(t)])

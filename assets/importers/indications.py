@@ -40,7 +40,8 @@ KNOWN_INDICATIONS: list[tuple[str, str, list[str]]] = [
 _ABBREVIATION_ONLY_MIN = 3  # "MM" and "FL" alone are too ambiguous to count as a mention
 
 _HEADS = (
-    r"cancers?|carcinomas?|myeloma|lymphomas?|leuka?emias?|melanoma|sarcomas?|glioblastoma|gliomas?|mesothelioma|"
+    r"[\w\-]*(?:carcinomas?|sarcomas?|blastomas?|lymphomas?|leuka?emias?|myelomas?|melanomas?|gliomas?|mesotheliomas?)|"
+    r"cancers?|"
     r"tumou?rs|neoplasms?|disease|syndromes?|fibrosis|arthritis|psoriasis|colitis|dermatitis|asthma|diabetes|obesity|"
     r"hypertension|failure|hepatitis|lupus|sclerosis|dystrophy|atrophy|ana?emia|ha?emophilia|thrombocytopenia|"
     r"amyloidosis|macroglobulinemia|myelofibrosis|steatohepatitis|migraine|epilepsy|schizophrenia|depression"

@@ -174,7 +174,7 @@ def _acronym_beside(text: str, start: int, end: int, excluded: set[str]) -> str:
 
 _VERSUS = re.compile(r"\s+(?:versus|vs\.?|v\.|compared\s+(?:with|to))\s+", re.IGNORECASE)
 _LEFT_BOUNDARY = re.compile(
-    r"\b(?:of|comparing|compares|compared|evaluating|evaluates|evaluated|evaluate|testing|tests|tested|test|assessing|"
+    r"\b(?:of|comparing|compares|compared|compare|evaluating|evaluates|evaluated|evaluate|testing|tests|tested|test|assessing|"
     r"assesses|investigating|investigates|between|is|was|are|were|randomi[sz]ed\s+to|randomi[sz]es\s+\w+\s+to|"
     r"receive|received|receiving)\s+",
     re.IGNORECASE,
@@ -190,6 +190,7 @@ _RIGHT_STOP = re.compile(
     r"demonstrated))\b",
     re.IGNORECASE,
 )
+_LIST_GOES_ON = re.compile(r"[\w\-]+(?:,\s*[\w\-]+)*,?\s+(?:and|plus|\+)\s+[\w\-]+")
 _LIST_LINK = re.compile(r"\s(?:and|or|plus|with)\s|\+", re.IGNORECASE)
 
 
@@ -240,6 +241,8 @@ def _right_operand(text: str) -> str:
             depth -= 1
         elif depth == 0:
             m = _RIGHT_STOP.match(text, i)
+            if m and char == "," and _LIST_GOES_ON.match(text, m.end()):
+                m = None  # "daratumumab, pomalidomide and dexamethasone": a list of drugs goes on
             if m and (i > 0 or char in ";:.,"):
                 end = i
                 break
@@ -253,6 +256,10 @@ def _arm_from_operand(operand: str, role: str) -> ArmFacts | None:
     operand = " ".join(operand.split())
     if not operand or len(operand) > 150 or len(operand.split()) > 20:
         return None
+    abbreviations = re.findall(r"\(([^()\s]{1,30})\)", operand)
+    if len(abbreviations) > 1 and re.search(r"\)\s+or\s+", operand):  # "... (DPd) or ... (DVd)"
+        full = " ".join(re.sub(r"\s*\([^()\s]{1,30}\)", "", operand).split())
+        return ArmFacts(" or ".join(abbreviations), role, full)
     m = re.fullmatch(r"(?P<full>.*?)\s*\((?P<abbr>[^()\s]{1,30})\)", operand)
     if m and not NCT_RE.fullmatch(m.group("abbr")):
         return ArmFacts(m.group("abbr"), role, m.group("full").strip())
@@ -393,7 +400,7 @@ def parse_endpoints(text: str) -> list[EndpointFacts]:
 
 
 _POPULATION = re.compile(
-    r"\b(?:targeting|enrolling|enrolled|in|among|for)\s+(?P<pop>(?:adult\s+)?(?:patients|adults|participants|people|"
+    r"\b(?:targeting|enrolling|enrolled|in|among|for)\s+(?P<pop>(?:[\w\-]+\s+){0,3}?(?:patients|adults|participants|people|"
     r"subjects|individuals)\s+(?:with|who|whose|aged|previously)\b[^;.:\u2014\u2013]*)",
     re.IGNORECASE,
 )

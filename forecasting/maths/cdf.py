@@ -256,11 +256,11 @@ class _SmoothCdf:
     """Continuous monotone CDF in unit space through the quantile points (u_k, p_k), used for the shape.
 
     Inside [u_first, u_last]: cubic Hermite with Fritsch-Butland (PCHIP) slopes at interior points and, at the two
-    end points, the slopes of the untruncated exponential tails (so on an open side the density is continuous). Tails: below u_first,
-    F(u) = p_first * exp(lam (u - u_first)) with lam = ln(p_2/p_1)/(u_2 - u_1) (log-linear through the two
-    lowest quantiles), which holds exactly mass p_first below u_first; on a closed lower bound the same
-    exponential is truncated and rescaled to hold all of p_first inside [0, u_first]. The upper tail mirrors it
-    with 1 - F.
+    end points, the slopes of the untruncated exponential tails (so on an open side the density is continuous).
+    Tails: below u_first, F(u) = p_first * exp(lam (u - u_first)) with lam = ln(p_2/p_1)/(u_2 - u_1) (log-linear
+    through the two lowest quantiles), which holds exactly mass p_first below u_first; on a closed lower bound the
+    same exponential is truncated and rescaled to hold all of p_first inside [0, u_first]. The upper tail mirrors
+    it with 1 - F.
     """
 
     def __init__(self, u: np.ndarray, p: np.ndarray, *, closed_lower: bool, closed_upper: bool):

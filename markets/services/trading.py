@@ -137,9 +137,6 @@ def _price(market: Market, outcome: int, *, side: str, shares_ms: int | None, bu
                 field="budget",
             )
     signed = shares_ms if side == BUY else -shares_ms
-    if side == SELL and signed + market.q[outcome] < 0:
-        # Cannot happen while q equals the sum of positions and the seller owns the shares; checked for safety.
-        raise StateError("The market does not have that many shares outstanding.", field="shares")
     quote = lmsr.quote(q, market.b, outcome, signed / MILLI)
     cash = abs(quote.cash_millipoints)
     if side == SELL and cash == 0:

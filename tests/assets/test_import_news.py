@@ -102,7 +102,7 @@ def test_news_of_data_presented_at_a_conference(db):
     run("import_news", DATA / "news_linker_mm3_ash.txt")
     item = NewsItem.objects.get()
     assert item.title.startswith("Regeneron presented detailed results from the Phase 3 LINKER-MM3 trial at ASH 2026")
-    assert [c.name for c in item.companies.all()] == ["Regeneron"]
+    assert [c.name for c in item.companies.all()] == ["Regeneron Pharmaceuticals"]
     assert [t.acronym for t in item.trials.all()] == ["LINKER-MM3"]
     event = TrialEvent.objects.get(kind="readout")
     assert (event.trial.acronym, event.description, event.date) == ("LINKER-MM3", "data presented at ASH 2026", dt.date(2026, 12, 7))
@@ -236,8 +236,14 @@ def test_alias_candidates_for_a_sponsor():
     assert well_known_canonical("Janssen Research & Development, LLC") == "Johnson & Johnson"
 
 
+def test_a_new_company_keeps_the_name_as_given(db):
+    company, created = services.company_get_or_create_by_name(name="Harbor Point Therapeutics, Inc.")
+    assert created and company.name == "Harbor Point Therapeutics, Inc."
+    assert {"Harbor Point Therapeutics", "Harbor Point", "HPT"} <= {a.name for a in company.aliases.all()}
+
+
 def test_company_get_or_create_finds_spelling_variants_and_aliases(db):
-    bms, created = services.company_get_or_create_by_name(name="BMS")
+    bms, created = services.company_get_or_create_by_name(name="BMS", canonical=True)
     assert created and bms.name == "Bristol-Myers Squibb"
     for name in ("Bristol Myers Squibb", "Bristol-Myers Squibb Company", "Celgene", "bms"):
         assert services.company_get_or_create_by_name(name=name) == (bms, False)

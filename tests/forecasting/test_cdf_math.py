@@ -272,7 +272,8 @@ def test_all_quantiles_beyond_an_open_bound_still_give_a_valid_cdf():
     ({0.1: 49.9, 0.5: 50.04, 0.9: 50.61}, {}, "too close together"),
     ({0.1: 49.9, 0.5: 49.92, 0.9: 49.94}, {}, "share one grid cell"),
     # 1e-5 of probability cannot cover the 139 steps between 20 and 90.
-    ({0.1: 10.0, 0.5: 20.0, 0.50001: 90.0, 0.9: 95.0}, {}, "there is probability 1e-05, but each of the 139 grid steps between them needs at least 1e-05"),
+    ({0.1: 10.0, 0.5: 20.0, 0.50001: 90.0, 0.9: 95.0}, {},
+     "there is probability 1e-05, but each of the 139 grid steps between them needs at least 1e-05"),
     ({0.1: 20.0, 0.4: 50.1, 0.5: 50.2, 0.6: 50.35, 0.9: 80.0}, {}, "three or more quantiles fall in one grid cell"),
     ({i / 200: float(i) for i in range(1, 200)} | {0.1: 20.0, 0.5: 100.0, 0.9: 180.0}, {}, "at most 100"),
 ])

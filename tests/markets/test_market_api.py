@@ -56,22 +56,23 @@ def test_only_staff_open_markets(db, user_client, api_client, open_question):
     "body, field",
     [
         ({"b": 100}, "question"),
+        ({"question": None, "b": 100}, "question"),
         ({"question": "x", "b": 100}, "question"),
         ({"question": 999999, "b": 100}, "question"),
-        ({"question": None, "b": 100}, "b"),
-        ({"question": None, "b": "NaN"}, "b"),
-        ({"question": None, "b": -1}, "b"),
-        ({"question": None}, "b"),
-        ({"question": None, "b": 100, "buckets": 3}, "buckets"),
-        ({"question": None, "b": 100, "liquidity": 3}, "liquidity"),
+        ({"question": "Q", "b": "100"}, "b"),
+        ({"question": "Q", "b": -1}, "b"),
+        ({"question": "Q"}, "b"),
+        ({"question": "Q", "b": 100, "buckets": 3}, "buckets"),
+        ({"question": "Q", "b": 100, "liquidity": 3}, "liquidity"),
     ],
 )
 def test_bad_market_bodies_are_400_naming_the_field(db, staff_client, open_question, body, field):
-    if "question" in body and body["question"] is None:
+    if body.get("question") == "Q":
         body = {**body, "question": open_question.pk}
     response = post(staff_client, "/api/v1/markets/", body)
     assert response.status_code == 400
     assert field in response.json(), response.json()
+    assert not Market.objects.exists()
 
 
 def test_nan_in_the_body_is_named(db, staff_client, open_question):
@@ -253,7 +254,10 @@ def test_market_leaderboard_api(db, api_client, binary_market, trader, other_tra
     trade_buy_shares(market=binary_market, user=trader, outcome=1, shares=10)
     trade_buy_shares(market=binary_market, user=other_trader, outcome=1, shares=100)
     rows = api_client.get("/api/v1/markets/leaderboard/").json()
-    assert [r["user_id"] for r in rows] == [trader.pk, other_trader.pk]  # the early buyer is ahead
+    # Marked to market at YES = e^1.1/(1 + e^1.1) = 0.75026: other_trader's 100 shares cost 64.30 and are worth
+    # 75.03 (+10.72); trader's 10 shares cost 5.125 and are worth 7.50 (+2.38).
+    assert [r["user_id"] for r in rows] == [other_trader.pk, trader.pk]
+    assert rows[1]["profit"] == "2.378" and rows[1]["open_pnl"] == "2.378" and rows[1]["realised"] == "0.000"
     assert api_client.get("/api/v1/markets/leaderboard/?limit=0").status_code == 400
 
 

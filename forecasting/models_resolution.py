@@ -1,0 +1,94 @@
+"""Resolution models: the audit trail of every resolution action and the resolutions that readouts propose.
+
+Imported at the bottom of forecasting/models.py so Django registers them with the forecasting app.
+"""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from markets.models import AppendOnlyModel
+
+__all__ = ["ProposedResolution", "ResolutionEvent"]
+
+
+class ProposedResolution(models.Model):
+    """An outcome that a readout implies for a question bound to its trial, endpoint and metric.
+
+    Binary questions: 1.0 if ``readout.value <comparator> threshold`` holds, else 0.0. Numeric questions: the value.
+    A proposal waits (pending) until an admin confirms it (the question resolves from it) or rejects it. When the
+    question is resolved any other way, its other pending proposals become superseded; when it is unresolved, its
+    confirmed and superseded proposals become pending again, so the evidence can be used once more. The decisions
+    themselves are kept in ResolutionEvent rows.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded"
+
+    question = models.ForeignKey("markets.Question", on_delete=models.CASCADE, related_name="proposed_resolutions")
+    readout = models.ForeignKey("assets.Readout", on_delete=models.CASCADE, related_name="proposed_resolutions")
+    outcome = models.FloatField(help_text="1 or 0 for binary questions, the value for numeric ones.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["question_id", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "readout"], name="proposed_resolution_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.question} -> {self.outcome:g} ({self.status})"
+
+    @property
+    def outcome_display(self) -> str:
+        if self.question.is_binary:
+            return "Yes" if self.outcome == 1 else "No"
+        unit = f" {self.question.unit}" if self.question.unit else ""
+        return f"{self.outcome:g}{unit}"
+
+
+class ResolutionEvent(AppendOnlyModel):
+    """One resolution action on a question: who did what, when, and from which evidence. Append-only.
+
+    ``outcome`` and ``known_at`` are what the question was resolved to (blank for unresolve and reject); ``readout``
+    and ``proposal`` name the evidence when the action came from a readout.
+    """
+
+    class Action(models.TextChoices):
+        RESOLVE = "resolve", "Resolved by hand"
+        ANNUL = "annul", "Annulled"
+        UNRESOLVE = "unresolve", "Unresolved"
+        CONFIRM_PROPOSAL = "confirm_proposal", "Resolved from a readout"
+        REJECT_PROPOSAL = "reject_proposal", "Proposal rejected"
+
+    question = models.ForeignKey("markets.Question", on_delete=models.CASCADE, related_name="resolution_events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    outcome = models.FloatField(null=True, blank=True)
+    known_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=300, blank=True)
+    url = models.URLField(blank=True)
+    note = models.TextField(blank=True)
+    readout = models.ForeignKey(
+        "assets.Readout", on_delete=models.PROTECT, null=True, blank=True, related_name="resolution_events"
+    )
+    proposal = models.ForeignKey(
+        ProposedResolution, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["question", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.question_id} at {self.created_at:%Y-%m-%d %H:%M}"
