@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models as dj_models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -112,15 +113,20 @@ class CommentarySectionInline(admin.StackedInline):
     verbose_name_plural = "analyst commentary"
 
 
+SMALL_TEXT = {dj_models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+
+
 class ArmInline(admin.TabularInline):
     model = m.Arm
     extra = 0
+    formfield_overrides = SMALL_TEXT
     fields = ("order", "name", "role", "description")
 
 
 class TrialEndpointInline(admin.TabularInline):
     model = m.TrialEndpoint
     extra = 0
+    formfield_overrides = SMALL_TEXT
     autocomplete_fields = ("endpoint",)
     fields = ("endpoint", "kind", "order", "description")
     verbose_name_plural = "endpoints"
@@ -166,7 +172,7 @@ class CompanyAliasAdmin(admin.ModelAdmin):
     list_display = ("name", "company")
     list_select_related = ("company",)
     search_fields = ("name", "company__name")
-    list_filter = ("company",)
+    list_filter = (("company", admin.RelatedOnlyFieldListFilter),)
     autocomplete_fields = ("company",)
 
 
@@ -196,7 +202,7 @@ class EndpointAdmin(admin.ModelAdmin):
 class AssetAdmin(ImportLinkMixin, admin.ModelAdmin):
     list_display = ("name", "sponsor", "mechanism", "codes", "trial_count", "updated_at")
     list_select_related = ("sponsor",)
-    list_filter = ("sponsor", "indications")
+    list_filter = (("sponsor", admin.RelatedOnlyFieldListFilter), ("indications", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "aliases__name", "sponsor__name", "sponsor__aliases__name", "mechanism")
     autocomplete_fields = ("sponsor", "indications")
     prepopulated_fields = {"slug": ("name",)}
@@ -273,7 +279,7 @@ class AssetAliasAdmin(admin.ModelAdmin):
 class CommentarySectionAdmin(admin.ModelAdmin):
     list_display = ("asset", "order", "emoji", "heading")
     list_select_related = ("asset",)
-    list_filter = ("asset",)
+    list_filter = (("asset", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("heading", "body", "asset__name")
     autocomplete_fields = ("asset",)
 
@@ -285,7 +291,7 @@ class TrialAdmin(ImportLinkMixin, admin.ModelAdmin):
     list_display = ("display_name", "registry_id", "phase", "status", "sponsor", "indication", "asset_list", "expected_readout")
     list_display_links = ("display_name",)
     list_select_related = ("sponsor", "indication")
-    list_filter = ("phase", "status", "sponsor", "indication")
+    list_filter = ("phase", "status", ("sponsor", admin.RelatedOnlyFieldListFilter), ("indication", admin.RelatedOnlyFieldListFilter))
     search_fields = ("acronym", "registry_id", "title", "assets__name", "assets__aliases__name", "sponsor__name")
     autocomplete_fields = ("sponsor", "indication", "assets")
     prepopulated_fields = {"slug": ("acronym", "registry_id")}
@@ -323,7 +329,7 @@ class ArmAdmin(admin.ModelAdmin):
 class TrialEndpointAdmin(admin.ModelAdmin):
     list_display = ("trial", "endpoint", "kind", "order")
     list_select_related = ("trial", "endpoint")
-    list_filter = ("kind", "endpoint")
+    list_filter = ("kind", ("endpoint", admin.RelatedOnlyFieldListFilter))
     search_fields = ("trial__acronym", "trial__registry_id", "endpoint__code", "endpoint__name")
     autocomplete_fields = ("trial", "endpoint")
 
@@ -362,7 +368,7 @@ class NewsItemAdminForm(forms.ModelForm):
 class NewsItemAdmin(ImportLinkMixin, admin.ModelAdmin):
     form = NewsItemAdminForm
     list_display = ("date", "title", "source", "linked")
-    list_filter = ("companies", "assets", "trials")
+    list_filter = (("companies", admin.RelatedOnlyFieldListFilter), ("assets", admin.RelatedOnlyFieldListFilter), ("trials", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "date"
     search_fields = ("title", "body", "source")
     autocomplete_fields = ("companies", "assets", "trials")
@@ -382,7 +388,7 @@ class NewsItemAdmin(ImportLinkMixin, admin.ModelAdmin):
 class ReadoutAdmin(admin.ModelAdmin):
     list_display = ("trial", "endpoint", "metric", "value", "ci", "source", "known_at", "created_by")
     list_select_related = ("trial", "endpoint", "created_by")
-    list_filter = ("metric", "endpoint", "trial")
+    list_filter = ("metric", ("endpoint", admin.RelatedOnlyFieldListFilter), ("trial", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "known_at"
     search_fields = ("trial__acronym", "trial__registry_id", "source", "note")
     autocomplete_fields = ("trial", "endpoint")

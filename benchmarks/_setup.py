@@ -22,7 +22,7 @@ def django_with_test_db(verbosity: int = 0):
     setup_test_environment()
     settings.DEBUG = False
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=verbosity, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=verbosity, autoclobber=True, keepdb=False, serialize=False)
     atexit.register(lambda: connection.creation.destroy_test_db(old_name, verbosity=verbosity))
     return connection.vendor
 

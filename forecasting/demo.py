@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.demo import assets_demo_load
+from forecasting.demo_resolution import resolution_demo_load
 from forecasting.models import Forecast, Profile
 from forecasting.services.forecasts import forecast_create
 from markets.demo import questions_demo_load
@@ -108,4 +109,5 @@ def demo_load() -> list[str]:
         if added:
             lines.append(f"forecasts: {added} on {question.slug}")
     lines.append(f"demo forecasters: {len(users)} (password '{DEMO_PASSWORD}')")
+    lines += resolution_demo_load()
     return lines

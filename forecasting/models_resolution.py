@@ -76,10 +76,10 @@ class ResolutionEvent(AppendOnlyModel):
     url = models.URLField(blank=True)
     note = models.TextField(blank=True)
     readout = models.ForeignKey(
-        "assets.Readout", on_delete=models.PROTECT, null=True, blank=True, related_name="resolution_events"
+        "assets.Readout", on_delete=models.RESTRICT, null=True, blank=True, related_name="resolution_events"
     )
     proposal = models.ForeignKey(
-        ProposedResolution, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        ProposedResolution, on_delete=models.RESTRICT, null=True, blank=True, related_name="events"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.errors import DomainError
 from assets.models import Asset, Trial
-from forecasting import selectors
+from forecasting import selectors, selectors_scoring
 from forecasting.forms import (
     QuestionForm,
     add_domain_error,
@@ -302,6 +302,7 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "rationales": [
             {"forecast": f, "name": _display_name(f.user), "value": forecast_summary(question, f)} for f in others
         ],
+        "question_scores": selectors_scoring.question_scores(question=question),
         "range_min_text": format_number(question.range_min),
         "range_max_text": format_number(question.range_max),
         "now": timezone.now(),

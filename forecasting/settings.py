@@ -170,12 +170,14 @@ SPECTACULAR_SETTINGS = {
         "TrialStatusEnum": "assets.models.Trial.Status",
         "ReadoutMetricEnum": "assets.models.Readout.Metric",
         "QuestionStatusEnum": "markets.models.Question.Status",
+        "MarketStatusEnum": "markets.models.Market.Status",
+        "ProposalStatusEnum": "forecasting.models_resolution.ProposedResolution.Status",
     },
 }
 
 # Celery: with no broker configured, tasks run eagerly in-process so the demo needs nothing installed.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -188,6 +190,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "close-due-questions": {"task": "markets.tasks.close_due_questions", "schedule": 60.0},
+    # Scores any resolved question whose scoring never ran (e.g. the broker was down when it was resolved).
+    "sweep-unscored-resolutions": {"task": "forecasting.tasks.sweep_unscored_resolutions", "schedule": 600.0},
 }
 
 CACHES = (

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-
 from rest_framework.routers import DefaultRouter
 
 from assets.api.urls import router as assets_router
@@ -17,6 +16,8 @@ api_v1 = [
     path("", include(api_router.urls)),
     path("", include("assets.api.urls")),
     path("", include("forecasting.api.urls")),
+    path("", include("forecasting.api.resolution_urls")),
+    path("", include("forecasting.api.scoring_urls")),
     path("", include("markets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -31,4 +32,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("assets.urls")),
     path("questions/", include("forecasting.page_urls")),
+    path("staff/", include("forecasting.resolution_page_urls")),
+    path("", include("forecasting.scoring_page_urls")),
 ]

@@ -77,8 +77,12 @@ def _numeric_trades(market: Market, users, rng: random.Random, times) -> int:
         beliefs = _lognormal_bucket_beliefs(median, rng.uniform(0.18, 0.3), bounds)
         prices = market_prices(market)
         bucket = max(range(market.n), key=lambda j: beliefs[j] - prices[j])
+        edge = beliefs[bucket] - prices[bucket]
+        if edge < 0.01:
+            continue
         try:
-            trade_buy_budget(market=market, user=user, outcome=bucket, budget=rng.randint(5, 30), at=at)
+            # A bigger edge, a bigger bet; small enough not to overshoot the trader's own belief.
+            trade_buy_budget(market=market, user=user, outcome=bucket, budget=max(1, round(edge * 40)), at=at)
             made += 1
         except DomainError:
             continue

@@ -325,10 +325,6 @@ class Market(models.Model):
     def __str__(self):
         return f"Market on {self.question}"
 
-    @property
-    def is_binary(self) -> bool:
-        return self.n == 2 and self.question.is_binary
-
     def outcome_label(self, outcome: int) -> str:
         from markets.buckets import outcome_labels  # local: buckets needs the question's scale
 

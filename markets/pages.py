@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from assets.errors import DomainError, ValidationError
@@ -54,12 +55,15 @@ def _trade_form(post) -> dict:
 
 @require_POST
 def trade_submit(request, pk: int):
-    """POST from the market panel's form: make the trade and go back to the question page with a message."""
+    """POST from the market panel's form: make the trade and go back (to ``next``, the page the panel is on, if it is
+    a safe local URL; else the question page) with a message saying what was traded or why not."""
     queryset = Market.objects.select_related("question")
     if not request.user.is_staff:
         queryset = queryset.exclude(question__status=Question.Status.DRAFT)
     market = get_object_or_404(queryset, pk=pk)
-    back = f"{market.question.get_absolute_url()}#market"
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = f"{market.question.get_absolute_url()}#market"
     if not request.user.is_authenticated:
         return redirect_to_login(back)
     try:

@@ -13,16 +13,16 @@ from assets.importers.events import detect_events, detect_expected_readout
 from assets.importers.indications import find_indications
 from assets.importers.text import PHASE_RE, contains_words, find_dates, match_key, phase_from_match, split_sentences
 from assets.importers.trials import (
-    _CLAUSE_BREAK,
-    _INN,
+    CLAUSE_BREAK,
+    DRUG_NAME,
     NCT_RE,
     ArmFacts,
     EventFacts,
     Paragraph,
     TrialFacts,
-    _acronym_beside,
-    _left_operand,
+    acronym_beside,
     find_trial_names,
+    left_operand,
     parse_arms,
     parse_endpoints,
     parse_population,
@@ -53,7 +53,7 @@ def _find_trials(paragraphs: list[Paragraph], excluded: set[str]) -> tuple[dict[
     for p_index, paragraph in enumerate(paragraphs):
         for m in NCT_RE.finditer(paragraph.text):
             nct = m.group(0)
-            acronym = _acronym_beside(paragraph.text, m.start(), m.end(), excluded)
+            acronym = acronym_beside(paragraph.text, m.start(), m.end(), excluded)
             if acronym and acronym.upper() in alias and alias[acronym.upper()] != nct:
                 acronym = ""  # the same acronym beside two NCT ids: trust neither pairing
             if nct not in trials:
@@ -98,12 +98,12 @@ def _attribute(paragraphs: list[Paragraph], alias: dict[str, str], asset_keys: l
                 continue
             bounds = [0]
             for (_k1, _s1, e1), (_k2, s2, _e2) in zip(mentions, mentions[1:]):
-                breaks = list(_CLAUSE_BREAK.finditer(text, e1, s2))
+                breaks = list(CLAUSE_BREAK.finditer(text, e1, s2))
                 bounds.append(breaks[-1].end() if breaks else s2)
             bounds.append(len(text))
             sentence_key = match_key(text)
             names_asset = any(contains_words(sentence_key, k) for k in asset_word_keys)
-            other_drugs = {w.lower() for w in _INN.findall(text)} - {k for k in asset_word_keys}
+            other_drugs = {w.lower() for w in DRUG_NAME.findall(text)} - {k for k in asset_word_keys}
             for index, (key, _start, _end) in enumerate(mentions):
                 trial = trials[key]
                 trial.in_lead = trial.in_lead or p_index == 0
@@ -185,7 +185,7 @@ def extract_trials(paragraphs: list[Paragraph], *, asset_names: list[str], exclu
         for arm in trial.arms:
             if not arm.description:
                 for m in re.finditer(r"\(" + re.escape(arm.name) + r"\)", full_text):
-                    full = _left_operand(full_text[: m.start()], names_pattern)
+                    full = left_operand(full_text[: m.start()], names_pattern)
                     if full and full.casefold() != arm.name.casefold() and len(full) <= 150:
                         arm.description = full
                         break

@@ -20,7 +20,7 @@ from assets.importers.text import contains_words, match_key, split_sentences, tr
 from assets.importers.trials import NCT_RE
 from assets.models import Asset, Company, Trial
 
-_HEADER = re.compile(r"^\s*date\s+(?P<date>\S+)(?:\s+(?P<rest>.*))?$", re.IGNORECASE)
+_HEADER = re.compile(r"^\s*date\s*:?\s+(?P<date>\S+)(?:\s+(?P<rest>.*))?$", re.IGNORECASE)
 TITLE_LIMIT = 120
 
 
@@ -74,10 +74,7 @@ def parse_news(filename: str, data: bytes) -> NewsDoc:
         starts.append(start)
     if not paragraphs:
         raise ImportFileError(filename, 1, f"expected the first paragraph after 'date {raw_date}', found nothing")
-    if not first:
-        raise ImportFileError(
-            filename, 1, f"expected the first paragraph on line 1 right after 'date {raw_date}', found the end of the line"
-        )
+    # A first paragraph that starts on a later line (not "at once") is accepted: the item is unambiguous.
     doc = NewsDoc(filename, date, paragraphs, lines=starts)
     doc.body = "\n\n".join(paragraphs)
     doc.title = derive_title(paragraphs[0])

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from assets import services
+from assets.errors import ValidationError
 from assets.importers.common import ImportFileError, ImportResult, check_length, decode_text
 from assets.importers.extract import extract_trials
 from assets.importers.indications import IndicationMention, find_indications
@@ -114,7 +115,6 @@ def parse_profile(filename: str, data: bytes) -> ProfileDoc:
     sponsor = check_length(filename, 2, "a sponsor", header[1], 200)
     description = [header[2]]
     doc = ProfileDoc(filename, name, sponsor, "")
-    doc_lines = {"description": [3]}
 
     state = "description"
     seen: set[str] = set()
@@ -148,8 +148,7 @@ def parse_profile(filename: str, data: bytes) -> ProfileDoc:
                 target.extend(_names(filename, number, rest))
             continue
         if state == "description":
-            description.append(line)
-            doc_lines["description"].append(number)
+            description.append(line)  # a description of more than one paragraph
         elif state == "commentary":
             if pending:
                 emoji, heading, heading_line = pending
@@ -300,7 +299,7 @@ def import_profile(*, filename: str, data: bytes) -> ImportResult:
     for facts in doc.trials:
         try:
             _save_trial(facts, asset=asset, sponsor=sponsor, indications=indications, result=result)
-        except services.ValidationError as exc:
+        except ValidationError as exc:
             raise ImportFileError(filename, facts.line, f"could not save trial {facts.label}: {exc.message}") from None
     result.summary = f"asset {asset.name}, {len(doc.trials)} trial{'s' if len(doc.trials) != 1 else ''}"
     return result

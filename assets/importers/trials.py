@@ -14,9 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from assets.importers.endpoints import derive_endpoint, looks_like_endpoint, resolve_endpoint
-from assets.importers.events import detect_events, detect_expected_readout
-from assets.importers.indications import IndicationMention, find_indications
-from assets.importers.text import PHASE_RE, find_dates, match_key, phase_from_match, split_sentences
+from assets.importers.indications import IndicationMention
 
 NCT_RE = re.compile(r"\bNCT\d{8}\b")
 _TOKEN = re.compile(r"(?<![\w\-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)(?![\w\-])")
@@ -37,12 +35,12 @@ ABBREVIATIONS = {
 }
 _DEV_CODE = re.compile(r"^(?:[A-Z]{1,4}-?\d{3,}|[A-Z]{5,6}-?\d{4,})[A-Z]?\d*$")
 # Drug-name stems (INN suffixes): a trial named only next to another drug is that drug's trial, not this asset's.
-_INN = re.compile(
+DRUG_NAME = re.compile(
     r"\b[a-z]{3,}(?:mab|nib|zomib|domide|mide|leucel|parib|ciclib|lisib|tide|stat|vir|vec|tansine|vedotin|"
     r"mafodotin|deruxtecan|govitecan|cel)\b",
     re.IGNORECASE,
 )
-_CLAUSE_BREAK = re.compile(r";|,|:|\s+and\s+|\s+while\s+|\s+whereas\s+|\s+but\s+|\s+\u2014\s+|\s+\u2013\s+")
+CLAUSE_BREAK = re.compile(r";|,|:|\s+and\s+|\s+while\s+|\s+whereas\s+|\s+but\s+|\s+\u2014\s+|\s+\u2013\s+")
 
 
 @dataclass
@@ -151,7 +149,7 @@ def find_trial_names(text: str, excluded: set[str]) -> list[tuple[str, int]]:
     return found
 
 
-def _acronym_beside(text: str, start: int, end: int, excluded: set[str]) -> str:
+def acronym_beside(text: str, start: int, end: int, excluded: set[str]) -> str:
     """The acronym written next to the NCT id at ``text[start:end]``: "SUCCESSOR-2 (NCT05552976)",
     "the MAIA trial (NCT02252172)", "NCT05552976 (SUCCESSOR-2)"."""
     before = text[max(0, start - 80) : start]
@@ -194,7 +192,7 @@ _LIST_GOES_ON = re.compile(r"[\w\-]+(?:,\s*[\w\-]+)*,?\s+(?:and|plus|\+)\s+[\w\-
 _LIST_LINK = re.compile(r"\s(?:and|or|plus|with)\s|\+", re.IGNORECASE)
 
 
-def _left_operand(text: str, trial_names: re.Pattern | None) -> str:
+def left_operand(text: str, trial_names: re.Pattern | None) -> str:
     depth = 0
     for i in range(len(text) - 1, -1, -1):  # cut at an unclosed "(" or a clause mark, scanning leftwards
         char = text[i]
@@ -286,7 +284,7 @@ def parse_arms(segment: str, trial_names: re.Pattern | None = None) -> list[ArmF
     pieces = _VERSUS.split(segment)
     if len(pieces) < 2:
         return []
-    operands = [_left_operand(pieces[0], trial_names)] + [_right_operand(p) for p in pieces[1:]]
+    operands = [left_operand(pieces[0], trial_names)] + [_right_operand(p) for p in pieces[1:]]
     arms = []
     for index, operand in enumerate(operands):
         arm = _arm_from_operand(operand, "experimental" if index == 0 else "control")

@@ -103,9 +103,6 @@ class QuestionViewSet(
             question = question_open(question=question)
         return Response(s.QuestionDetailSerializer(question).data)
 
-    def update(self, request, *args, **kwargs):  # PUT is not offered; PATCH edits
-        return self.partial_update(request, *args, **kwargs)
-
     def get_object(self):
         queryset = Question.objects.select_related("asset", "trial", "endpoint")
         if not self.request.user.is_staff:

@@ -4,7 +4,7 @@ values and raise domain errors, which the project's exception handler maps to 40
 shares)."""
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -163,16 +163,14 @@ class PortfolioView(APIView):
         return Response(s.PortfolioSerializer(selectors.portfolio(user=request.user)).data)
 
 
-class MyTradesView(APIView):
+@extend_schema_view(get=extend_schema(summary="Your trades in every market, newest first"))
+class MyTradesView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
+    serializer_class = s.MyTradeSerializer
+    filter_backends = []
 
-    @extend_schema(summary="Your trades in every market, newest first", responses={200: s.MyTradeSerializer(many=True)})
-    def get(self, request):
-        from rest_framework.settings import api_settings
-
-        paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-        page = paginator.paginate_queryset(selectors.user_trades(user=request.user), request, view=self)
-        return paginator.get_paginated_response(s.MyTradeSerializer(page, many=True).data)
+    def get_queryset(self):
+        return selectors.user_trades(user=self.request.user)
 
 
 class MarketLeaderboardView(APIView):

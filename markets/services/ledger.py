@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
@@ -139,8 +139,13 @@ def record(postings: list[Posting], *, at: dt.datetime | None = None) -> list[Le
     deltas = {pk: running[pk] - accounts[pk].balance for pk in running}
     changed = {pk: d for pk, d in deltas.items() if d}
     if changed:
+        # Typed BigInteger throughout: an untyped integer parameter is sent as int4 and wraps above 2^31 milli-points.
+        big = BigIntegerField()
         Account.objects.filter(pk__in=list(changed)).update(
-            balance=F("balance") + Case(*[When(pk=pk, then=Value(d)) for pk, d in changed.items()], default=Value(0))
+            balance=F("balance") + Case(
+                *[When(pk=pk, then=Value(d, output_field=big)) for pk, d in changed.items()],
+                default=Value(0, output_field=big), output_field=big,
+            )
         )
     for pk, balance in running.items():
         accounts[pk].balance = balance

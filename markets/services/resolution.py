@@ -6,7 +6,7 @@ States (markets.models.Question.Status):
     open / closed --annul----> annulled      (outcome cleared; known_at optional)
     resolved / annulled --unresolve--> closed (every resolution field cleared)
 
-Decisions (docs/resolution.md):
+Decisions:
 - Resolving or annulling an open question closes it first, market included (``question_close``).
 - Te = ``actual_close_time`` = min(``scheduled_close_time``, ``known_at``) (SCORING.md). An annulment without a
   known_at uses the time of the annulment instead of known_at.

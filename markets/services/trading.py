@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from markets import lmsr
 from markets.buckets import outcome_labels
 from markets.models import Account, LedgerTransaction, Market, Position, PricePoint, Question, Trade
-from markets.services.ledger import Posting, account_for_user, lock_accounts, record
+from markets.services.ledger import Posting, account_for_user, record
 from markets.units import MILLI, milli_to_decimal, parse_milli, parse_price, points_text
 
 MAX_TRADE_SHARES = 10_000_000
@@ -230,7 +230,6 @@ def trade_execute(
     )
     if user is None or not user.is_authenticated:
         raise StateError("Log in to trade.", code="not_authenticated")
-    user_account = account_for_user(user=user)  # created outside the locks; creation never conflicts with them
 
     # 1. The market row: serializes every trade on this market and gives the current q and status.
     market = (
@@ -249,8 +248,7 @@ def trade_execute(
     _check_limits(quote, max_price=max_p, min_price=min_p)
 
     # 2. Both accounts in one statement, pk order.
-    accounts = lock_accounts([market.account.pk, user_account.pk])
-    trader, pool = accounts[user_account.pk], accounts[market.account.pk]
+    trader, pool = _lock_trade_accounts(market, user)
     # 3. The position.
     position, _ = Position.objects.select_for_update().get_or_create(
         user=user, market=market, outcome=outcome, defaults={"updated_at": now}
@@ -293,6 +291,17 @@ def trade_execute(
     trade.balance_after = trader.balance  # convenience for callers; not a field
     trade.position = position
     return trade
+
+
+def _lock_trade_accounts(market: Market, user) -> tuple[Account, Account]:
+    """Lock the trader's and the market's accounts in one statement, pk order; (trader, market account).
+    A trader without an account gets one (balance 0) first: a new row, invisible to others until commit."""
+    query = Account.objects.select_for_update().filter(Q(pk=market.account.pk) | Q(user=user)).order_by("pk")
+    accounts = {a.kind: a for a in query}
+    if Account.Kind.USER not in accounts:
+        account_for_user(user=user)
+        accounts = {a.kind: a for a in query.all()}
+    return accounts[Account.Kind.USER], accounts[Account.Kind.MARKET]
 
 
 def trade_buy_shares(*, market: Market, user, outcome, shares, max_price=None, at: dt.datetime | None = None) -> Trade:

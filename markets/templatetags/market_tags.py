@@ -32,7 +32,7 @@ def percent(price):
 
 @register.filter
 def pnl_class(millipoints):
-    """CSS class for a profit (gain), a loss (loss) or nothing."""
+    """CSS class for a profit (positive), a loss (negative) or nothing."""
     if not millipoints:
-        return "flat"
-    return "gain" if millipoints > 0 else "loss"
+        return ""
+    return "positive" if millipoints > 0 else "negative"

@@ -22,9 +22,11 @@
         data: { datasets: [{ label: "YES price", data: points, stepped: "before", pointRadius: 0, borderWidth: 2 }] },
         options: {
           animation: false,
+          maintainAspectRatio: false,
           parsing: { xAxisKey: "x", yAxisKey: "y" },
           scales: {
-            x: { type: "time", time: { tooltipFormat: "d MMM yyyy HH:mm" } },
+            x: { type: "time", time: { tooltipFormat: "d MMM yyyy HH:mm" },
+                 ticks: { maxTicksLimit: 6, maxRotation: 0, autoSkip: true } },
             y: { min: 0, max: 1, ticks: { callback: function (v) { return Math.round(v * 100) + "%"; } } },
           },
           plugins: { legend: { display: false } },
@@ -36,7 +38,8 @@
         data: { labels: data.labels, datasets: [{ label: "Price", data: data.prices }] },
         options: {
           animation: false,
-          scales: { y: { min: 0, ticks: { callback: function (v) { return Math.round(v * 100) + "%"; } } } },
+          maintainAspectRatio: false,
+          scales: { x: { ticks: { maxRotation: 0, autoSkip: true } }, y: { min: 0, ticks: { callback: function (v) { return Math.round(v * 100) + "%"; } } } },
           plugins: { legend: { display: false } },
         },
       });

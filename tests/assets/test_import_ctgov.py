@@ -1,6 +1,5 @@
 """The ClinicalTrials.gov importer: our SUCCESSOR-2 and MajesTEC-3 records, merging with profiles, errors, and the
 endpoint vocabulary it maps outcome measures with."""
-import copy
 import datetime as dt
 import json
 

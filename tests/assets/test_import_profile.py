@@ -231,6 +231,36 @@ def test_profile_with_dual_primary_endpoints_and_a_trial_named_by_context(db):
     assert [(a.name, a.role) for a in maintenance.arms.all()] == [("iberdomide", "experimental"), ("lenalidomide", "control")]
 
 
+def test_profile_with_plain_headings_blank_lines_and_a_placeholder_alias(db):
+    run("import_profile", DATA / "profile_zorvatinib_plain_headings.txt")
+    asset = Asset.objects.get(name="Zorvatinib")
+    assert asset.sponsor.name == "Harbor Point Therapeutics, Inc."
+    assert {"Harbor Point Therapeutics", "Harbor Point", "HPT"} <= {a.name for a in asset.sponsor.aliases.all()}
+    assert asset.mechanism == "Oral, selective FGFR2 inhibitor"
+    assert [(s.emoji, s.heading) for s in asset.commentary.all()] == [
+        ("", "Development Program Significance"), ("", "Commercial Significance")]
+    assert asset.development_codes == ["HPT-101"] and asset.other_names == []  # "None" is no name
+    forward2 = Trial.objects.get(registry_id="NCT09876543")
+    assert (forward2.acronym, forward2.phase, forward2.expected_readout) == ("FORWARD-2", "2", "Q4 2026")
+    assert forward2.population == "previously treated patients with FGFR2 fusion-positive intrahepatic cholangiocarcinoma"
+    assert {te.endpoint.code: te.kind for te in forward2.trial_endpoints.all()} == {
+        "ORR": "primary", "DOR": "secondary", "PFS": "secondary", "AE": "secondary"}
+    forward3 = Trial.objects.get(acronym="FORWARD-3")
+    assert (forward3.registry_id, forward3.phase) == (None, "3")
+    assert [(a.name, a.role) for a in forward3.arms.all()] == [
+        ("zorvatinib", "experimental"), ("gemcitabine plus cisplatin", "control")]
+
+
+def test_analyst_commentary_with_no_sections(db, tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_text("Drugomab\nAcme Bio\nA monoclonal antibody.\nAnalyst Commentary\nAlso Known As\n"
+                    "Development codes\nOther names", encoding="utf-8")
+    run("import_profile", path)
+    asset = Asset.objects.get()
+    assert (asset.name, asset.sponsor.name, asset.mechanism) == ("Drugomab", "Acme Bio", "Monoclonal antibody")
+    assert not asset.commentary.exists() and not Trial.objects.exists()
+
+
 def test_every_own_profile_imports_twice_without_new_rows(db):
     paths = sorted(DATA.glob("profile_*.txt"))
     assert len(paths) >= 4
@@ -326,8 +356,9 @@ def test_a_missing_file_is_reported_and_fails_the_command(db, tmp_path):
 def test_a_directory_stands_for_its_files(db, tmp_path):
     for path in DATA.glob("profile_*.txt"):
         (tmp_path / path.name).write_bytes(path.read_bytes())
+    count = len(list(DATA.glob("profile_*.txt")))
     output = run("import_profile", tmp_path)
-    assert "[4/4]" in output and Asset.objects.count() == 4
+    assert f"[{count}/{count}]" in output and Asset.objects.count() == count
 
 
 def test_a_failure_while_saving_rolls_the_whole_file_back(imported_seed_profile, seed_profile, tmp_path, monkeypatch):
@@ -458,7 +489,7 @@ def test_inline_and_separated_alias_lists(seed_profile):
     assert doc.other_names == ["Mezi"]  # "MEZI" is the same alias ignoring case
 
 
-@given(prefix=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=60),
+@given(prefix=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"], include_characters="\n"), max_size=60),
        newlines=st.integers(min_value=0, max_value=5))
 def test_decode_reports_the_line_of_the_first_bad_byte(prefix, newlines):
     data = prefix.encode() + b"\n" * newlines + b"\xff rest"

@@ -144,3 +144,14 @@ def test_the_market_leaderboard_page(db, binary_market, trader, other_trader, dj
     with django_assert_max_num_queries(8):
         html = Client().get("/markets/leaderboard/").content.decode()
     assert "Market leaderboard" in html and trader.profile.name in html
+
+
+@pytest.mark.parametrize(
+    "next_url, expected",
+    [("/questions/somewhere/#market", "/questions/somewhere/#market"),
+     ("https://evil.example.com/", None), ("//evil.example.com/", None)],
+)
+def test_the_form_goes_back_only_to_a_local_next(db, trader_browser, binary_market, next_url, expected):
+    response = trader_browser.post(f"/markets/{binary_market.pk}/trade/",
+                                   {"outcome": "1", "amount": "1", "next": next_url})
+    assert response["Location"] == (expected or f"{binary_market.question.get_absolute_url()}#market")

@@ -1,0 +1,112 @@
+"""Admin for the forecasting app: profiles, forecasts (append-only, read-only here), proposed resolutions (with a
+"Confirm selected proposals" action) and the resolution audit trail (read-only).
+
+The assets app's Readout admin is replaced by a subclass that proposes resolutions after a readout is saved, so a
+readout entered in the admin behaves like one entered on the staff page, the API or the importer. (assets cannot do
+this itself: it knows nothing of questions or forecasts.)
+"""
+from django.contrib import admin, messages
+
+from assets.admin import ReadoutAdmin as AssetsReadoutAdmin
+from assets.errors import DomainError
+from assets.models import Readout
+from forecasting.models import Forecast, ProposedResolution, Profile, ResolutionEvent
+from forecasting.services import resolution as services
+
+
+class ReadOnlyAdminMixin:
+    """For append-only rows: viewable and searchable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "display_name")
+    search_fields = ("user__username", "user__email", "display_name")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Forecast)
+class ForecastAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("question", "user", "kind", "probability", "created_at")
+    list_filter = ("kind", "question__type", "question__status")
+    search_fields = ("user__username", "question__title", "rationale")
+    list_select_related = ("question", "user")
+    date_hierarchy = "created_at"
+    show_full_result_count = False  # counting millions of forecasts on every page is slow
+
+
+@admin.action(description="Confirm selected proposals (resolve their questions)")
+def confirm_proposals(modeladmin, request, queryset):
+    confirmed = 0
+    for proposal in queryset.select_related("question").order_by("question_id", "readout__known_at", "pk"):
+        if proposal.status != ProposedResolution.Status.PENDING:
+            continue
+        try:
+            services.proposal_confirm(proposal=proposal, actor=request.user)
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{proposal.question}: {exc.message}", level=messages.ERROR)
+        else:
+            confirmed += 1
+    modeladmin.message_user(request, f"Confirmed {confirmed} proposal(s).", level=messages.SUCCESS)
+
+
+@admin.action(description="Reject selected proposals")
+def reject_proposals(modeladmin, request, queryset):
+    rejected = 0
+    for proposal in queryset.filter(status=ProposedResolution.Status.PENDING):
+        try:
+            services.proposal_reject(proposal=proposal, actor=request.user)
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{proposal.question}: {exc.message}", level=messages.ERROR)
+        else:
+            rejected += 1
+    modeladmin.message_user(request, f"Rejected {rejected} proposal(s).", level=messages.SUCCESS)
+
+
+@admin.register(ProposedResolution)
+class ProposedResolutionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Proposals change state only through the services (confirm / reject), never by editing."""
+
+    list_display = ("question", "readout", "outcome", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status", "question__type", "readout__metric")
+    search_fields = ("question__title", "readout__source", "readout__trial__acronym", "readout__trial__registry_id")
+    list_select_related = ("question", "readout__trial", "readout__endpoint", "decided_by")
+    actions = [confirm_proposals, reject_proposals]
+
+    def has_change_permission(self, request, obj=None):
+        # Actions need change permission on the changelist; the form itself stays read-only (no editable fields).
+        return obj is None and request.user.is_staff
+
+
+@admin.register(ResolutionEvent)
+class ResolutionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "question", "action", "outcome", "known_at", "source", "actor")
+    list_filter = ("action",)
+    search_fields = ("question__title", "source", "note", "actor__username")
+    list_select_related = ("question", "actor")
+    date_hierarchy = "created_at"
+
+
+admin.site.unregister(Readout)
+
+
+@admin.register(Readout)
+class ReadoutAdmin(AssetsReadoutAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        proposals = services.readout_after_admin_save(readout=obj)
+        if proposals:
+            self.message_user(
+                request, f"{len(proposals)} resolution(s) proposed: confirm them on the Pending resolutions page.",
+                level=messages.INFO,
+            )

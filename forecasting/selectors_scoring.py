@@ -1,0 +1,206 @@
+"""Reads of scores, leaderboards, track records and calibration. Every function runs a fixed number of queries,
+whatever the number of rows (leaderboards are served from stored rows; calibration is one query plus numpy)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+
+from forecasting.maths.calibration import calibration_bins, murphy_decomposition
+from forecasting.models import ForecastScore, LeaderboardEntry, LeaderboardScope, QuestionScoring, Score
+from markets.models import Question
+
+Subject = Score.Subject
+AGGREGATE_ORDER = [Subject.COMMUNITY_MEDIAN, Subject.COMMUNITY_EXTREMIZED, Subject.MARKET]
+LEADERBOARD_ORDERINGS = ("relative", "mean")
+
+
+@dataclass
+class QuestionScores:
+    """A scored question's results: the aggregates (crowd median, extremized, market) and every forecaster."""
+
+    question: Question
+    aggregates: list[Score]
+    forecasters: list[Score]
+
+    @property
+    def by_subject(self) -> dict[str, Score]:
+        return {s.subject: s for s in self.aggregates}
+
+
+def question_scores(*, question: Question) -> QuestionScores | None:
+    """The scores of a resolved, scored question (None otherwise). Two queries: the scoring mark, the scores.
+
+    Forecasters are ordered by relative score (best first), then by loss; those whose forecasts all came after
+    the close (no loss) come last.
+    """
+    if question.status != Question.Status.RESOLVED or not QuestionScoring.objects.filter(question=question).exists():
+        return None
+    rows = list(
+        Score.objects.filter(question=question)
+        .select_related("user__profile")
+        .order_by(F("relative").asc(nulls_last=True), F("loss").asc(nulls_last=True), "user_id", "pk")
+    )
+    aggregates = sorted((s for s in rows if s.user_id is None), key=lambda s: AGGREGATE_ORDER.index(s.subject))
+    forecasters = [s for s in rows if s.user_id is not None]
+    forecasters.sort(key=lambda s: (s.loss is None,))  # stable: keeps the relative order among scored ones
+    return QuestionScores(question=question, aggregates=aggregates, forecasters=forecasters)
+
+
+def display_name(user) -> str:
+    """The profile's display name, or the username (needs ``user__profile`` selected to avoid a query)."""
+    profile = getattr(user, "profile", None)
+    return (profile.display_name if profile else "") or user.get_username()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Leaderboards
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def leaderboard_scopes() -> QuerySet:
+    """Every non-empty materialized leaderboard, for the scope selector. One query."""
+    return LeaderboardScope.objects.filter(entry_count__gt=0).order_by("kind", "label", "key")
+
+
+def leaderboard_scope(*, scope_kind: str, scope_key: str) -> LeaderboardScope | None:
+    return LeaderboardScope.objects.filter(kind=scope_kind, key=scope_key).first()
+
+
+def leaderboard(*, scope_kind: str, scope_key: str, ordering: str = "relative") -> QuerySet:
+    """A leaderboard's entries with users and profiles, one query per page.
+
+    ``ordering`` "relative": everyone by rank (sum of relative scores, lower is better); "mean": only forecasters
+    with enough questions, by mean Brier/CRPS.
+
+    Raises:
+        ValueError: an unknown scope kind or ordering.
+    """
+    if scope_kind not in LeaderboardScope.Kind.values:
+        raise ValueError(f"scope: {scope_kind!r} is not one of {', '.join(LeaderboardScope.Kind.values)}")
+    if ordering not in LEADERBOARD_ORDERINGS:
+        raise ValueError(f"order: {ordering!r} is not one of {', '.join(LEADERBOARD_ORDERINGS)}")
+    qs = LeaderboardEntry.objects.filter(scope_kind=scope_kind, scope_key=scope_key).select_related("user__profile")
+    if ordering == "mean":
+        return qs.filter(qualifies_for_mean_ranking=True).order_by("rank_by_mean", "user_id")
+    return qs.order_by("rank", "-questions", "user_id")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Track record
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _aggregate_loss(subject: str):
+    return Subquery(
+        Score.objects.filter(question_id=OuterRef("question_id"), subject=subject).values("loss")[:1]
+    )
+
+
+def user_track_record(*, user) -> QuerySet:
+    """The user's scores on resolved questions, most recently resolved first, each annotated with the crowd's and
+    the market's loss on that question (``crowd_loss``, ``market_loss``). One query."""
+    return (
+        Score.objects.filter(user=user, subject=Subject.FORECASTER, question__status=Question.Status.RESOLVED)
+        .select_related("question__trial", "question__asset")
+        .annotate(
+            crowd_loss=_aggregate_loss(Subject.COMMUNITY_MEDIAN), market_loss=_aggregate_loss(Subject.MARKET)
+        )
+        .order_by(F("question__resolved_at").desc(nulls_last=True), "-question_id")
+    )
+
+
+def user_score_summary(*, user) -> dict:
+    """Totals over the user's track record (one query): questions, sum of relative, mean loss."""
+    from django.db.models import Avg, Count, Sum
+
+    return Score.objects.filter(
+        user=user, subject=Subject.FORECASTER, loss__isnull=False, question__status=Question.Status.RESOLVED
+    ).aggregate(questions=Count("id"), sum_relative=Sum("relative"), mean_loss=Avg("loss"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Calibration
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _finite(x) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@dataclass
+class Calibration:
+    bins: list[dict]
+    murphy: dict
+    forecasts: int
+    questions: int
+
+    @property
+    def is_empty(self) -> bool:
+        return self.forecasts == 0
+
+    def as_dict(self) -> dict:
+        return {"bins": self.bins, "murphy": self.murphy, "forecasts": self.forecasts, "questions": self.questions}
+
+
+def calibration(*, user=None) -> Calibration:
+    """Calibration table and Murphy decomposition over resolved binary questions (SCORING.md section 5).
+
+    ``user`` None means the community: the community median's values, each weighted by the fraction of |W| it was
+    active. For a user, each forecast weighs its active fraction of its question's window. One query plus numpy.
+    NaN (empty bins, no data) is returned as None.
+    """
+    qs = ForecastScore.objects.filter(question__status=Question.Status.RESOLVED)
+    if user is None:
+        qs = qs.filter(subject=Subject.COMMUNITY_MEDIAN)
+    else:
+        qs = qs.filter(subject=Subject.FORECASTER, user=user)
+    rows = list(qs.values_list("probability", "active_fraction", "outcome", "question_id"))
+    if rows:
+        p, w, o, qid = (np.array(col) for col in zip(*rows))
+        p, w, o = p.astype(np.float64), w.astype(np.float64), o.astype(np.float64)
+    else:
+        p = w = o = np.zeros(0)
+        qid = np.zeros(0, dtype=np.int64)
+    bins = calibration_bins(p, w, o, qid)
+    murphy = murphy_decomposition(p, w, o)
+    table = [
+        {
+            "lower": float(bins.lower[k]), "upper": float(bins.upper[k]), "weight": float(bins.weight[k]),
+            "questions": int(bins.n_questions[k]), "mean_forecast": _finite(bins.mean_forecast[k]),
+            "observed_frequency": _finite(bins.observed_frequency[k]),
+            "wilson_low": _finite(bins.wilson_low[k]), "wilson_high": _finite(bins.wilson_high[k]),
+        }
+        for k in range(bins.lower.size)
+    ]
+    summary = {
+        "reliability": _finite(murphy.reliability), "resolution": _finite(murphy.resolution),
+        "uncertainty": _finite(murphy.uncertainty), "brier": _finite(murphy.brier),
+        "base_rate": _finite(murphy.base_rate), "total_weight": float(murphy.total_weight),
+    }
+    summary["rel_minus_res_plus_unc"] = (
+        None if summary["reliability"] is None
+        else summary["reliability"] - summary["resolution"] + summary["uncertainty"]
+    )
+    return Calibration(bins=table, murphy=summary, forecasts=len(rows), questions=int(np.unique(qid).size))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# For the resolution task's periodic sweep
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def questions_needing_scores() -> QuerySet:
+    """Resolved questions whose scores are missing or belong to an earlier resolution (no QuestionScoring row for
+    the current outcome and resolution time). One query."""
+    current = QuestionScoring.objects.filter(
+        question_id=OuterRef("pk"), outcome=OuterRef("outcome"), resolved_at=OuterRef("resolved_at")
+    )
+    return (
+        Question.objects.filter(status=Question.Status.RESOLVED, outcome__isnull=False)
+        .exclude(Exists(current))
+        .order_by("resolved_at", "pk")
+    )
