@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+JOBS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -47,7 +48,7 @@ test: install-dev static
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "NOTE: /usr/bin/chromium is missing, so the browser tests will be SKIPPED."; \
 		echo "      Install it with: apt-get install -y chromium"; fi
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 bench: install-dev static
 	$(PY) benchmarks/run_all.py

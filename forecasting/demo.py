@@ -16,6 +16,7 @@ from forecasting.demo_resolution import resolution_demo_load
 from forecasting.models import Forecast, Profile
 from forecasting.services.forecasts import forecast_create
 from markets.demo import questions_demo_load
+from markets.demo_markets import markets_demo_load
 
 DEMO_PASSWORD = "forecast-demo"  # noqa: S105 - demo forecasters, documented in the README
 DEMO_FORECASTERS = [
@@ -103,6 +104,7 @@ def demo_load() -> list[str]:
     question_lines, questions = questions_demo_load()
     lines += question_lines
     users = _demo_users()
+    lines += markets_demo_load()
     rng = random.Random(20260309)
     for question in questions:
         added = _forecast_demo_history(question, users, rng)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assets.errors import DomainError
 from assets.models import Asset, Trial
 from forecasting import selectors, selectors_scoring
+from markets.selectors import market_panel_context
 from forecasting.forms import (
     QuestionForm,
     add_domain_error,
@@ -303,6 +304,7 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
             {"forecast": f, "name": _display_name(f.user), "value": forecast_summary(question, f)} for f in others
         ],
         "question_scores": selectors_scoring.question_scores(question=question),
+        **market_panel_context(question=question, user=user),
         "range_min_text": format_number(question.range_min),
         "range_max_text": format_number(question.range_max),
         "now": timezone.now(),

@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("assets.urls")),
     path("questions/", include("forecasting.page_urls")),
+    path("markets/", include("markets.page_urls")),
     path("staff/", include("forecasting.resolution_page_urls")),
     path("", include("forecasting.scoring_page_urls")),
 ]

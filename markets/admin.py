@@ -58,8 +58,9 @@ class QuestionAdmin(admin.ModelAdmin):
                     except DomainError as exc:
                         self.message_user(request, f"{question}: {exc.message}", messages.ERROR)
                     else:
-                        self.message_user(request, f"{question}: market opened, {points_text(market.reserve_millipoints)}"
-                                                   " points reserved.", messages.SUCCESS)
+                        reserved = points_text(market.reserve_millipoints)
+                        self.message_user(request, f"{question}: market opened, {reserved} points reserved.",
+                                          messages.SUCCESS)
                 return None
         else:
             form = OpenMarketForm(initial={"b": 100, "buckets": default_buckets()})

@@ -81,7 +81,9 @@ def market_price_series(*, question: Question) -> PriceSeries | None:
     market = Market.objects.filter(question_id=question.pk).only("pk", "n").first()
     if market is None:
         return None
-    rows = list(PricePoint.objects.filter(market=market).order_by("created_at", "pk").values_list("created_at", "prices"))
+    rows = list(
+        PricePoint.objects.filter(market=market).order_by("created_at", "pk").values_list("created_at", "prices")
+    )
     times = [t for t, _ in rows]
     prices = np.array([p for _, p in rows], dtype=float).reshape(len(rows), market.n)
     binary = question.is_binary
@@ -345,8 +347,10 @@ def ledger_check() -> list[str]:
     problems = []
     for account in Account.objects.filter(balance__lt=0).exclude(kind=Account.Kind.ISSUER):
         problems.append(f"{account} has a negative balance {account.balance}")
-    granted = LedgerEntry.objects.filter(transaction__kind=K.GRANT).exclude(account__kind=Account.Kind.ISSUER).aggregate(
-        s=Coalesce(Sum("amount"), 0))["s"]
+    granted = (
+        LedgerEntry.objects.filter(transaction__kind=K.GRANT).exclude(account__kind=Account.Kind.ISSUER)
+        .aggregate(s=Coalesce(Sum("amount"), 0))["s"]
+    )
     held = Account.objects.exclude(kind=Account.Kind.ISSUER).aggregate(s=Coalesce(Sum("balance"), 0))["s"]
     issuer = Account.objects.filter(kind=Account.Kind.ISSUER).values_list("balance", flat=True).first() or 0
     if held != granted:

@@ -26,6 +26,15 @@ def points_text(millipoints: int, *, sign: bool = False) -> str:
     return f"+{text}" if sign and millipoints > 0 else text
 
 
+def _decimal(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        # str() of a float is the shortest text that reads back as it, i.e. what the user typed (0.1 -> "0.1").
+        return Decimal(str(value))
+    return Decimal(int(value))
+
+
 def parse_milli(value, *, field: str, maximum: int, allow_zero: bool = False) -> int:
     """A positive amount typed in points or shares (at most 3 decimals) -> an int of milli-units.
 
@@ -36,8 +45,7 @@ def parse_milli(value, *, field: str, maximum: int, allow_zero: bool = False) ->
     if isinstance(value, bool) or not isinstance(value, (Real, Decimal)):
         raise ValidationError(f"{field} must be a number, got {value!r}.", field=field)
     try:
-        # str() of a float is the shortest text that reads back as it, i.e. what the user typed (0.1 -> "0.1").
-        amount = value if isinstance(value, Decimal) else Decimal(str(value)) if isinstance(value, float) else Decimal(int(value))
+        amount = _decimal(value)
     except (InvalidOperation, ValueError, OverflowError):
         raise ValidationError(f"{field} must be a number, got {value!r}.", field=field) from None
     if isinstance(value, float) and not math.isfinite(value) or not amount.is_finite():
@@ -59,7 +67,7 @@ def parse_price(value, *, field: str, low: float, high: float) -> Decimal:
         raise ValidationError(f"{field} must be a number between {low:g} and {high:g}, got {value!r}.", field=field)
     if isinstance(value, float) and not math.isfinite(value) or isinstance(value, Decimal) and not value.is_finite():
         raise ValidationError(f"{field} must be a finite number, got {value!r}.", field=field)
-    price = value if isinstance(value, Decimal) else Decimal(str(value)) if isinstance(value, float) else Decimal(int(value))
+    price = _decimal(value)
     if not (Decimal(str(low)) <= price <= Decimal(str(high))):
         raise ValidationError(f"{field} must be between {low:g} and {high:g}, got {value!r}.", field=field)
     return price

@@ -34,5 +34,6 @@ __all__ = [
     "QUESTION_EDITABLE_FIELDS", "QUESTION_FROZEN_AFTER_OPEN", "TradeQuote", "account_for_user", "account_grant",
     "account_grant_starting_points", "house_ensure_endowment", "market_close", "market_create", "market_refund",
     "market_settle", "market_unsettle", "question_close", "question_create", "question_open", "question_update",
-    "question_validate", "questions_close_due", "trade_buy_budget", "trade_buy_shares", "trade_execute", "trade_quote", "trade_sell",
+    "question_validate", "questions_close_due", "trade_buy_budget", "trade_buy_shares", "trade_execute",
+    "trade_quote", "trade_sell",
 ]

@@ -160,7 +160,8 @@ def market_refund(*, question: Question, at: dt.datetime | None = None) -> Marke
             key = f"clawback:{market.pk}:{r}:{user_id}"
             if take and key not in done:
                 clawbacks.append(Posting(key=key, kind=K.CLAWBACK, user_id=user_id, market_id=market.pk,
-                                         amounts={account: -take, pool: take}, memo="Annulled: trading profit returned"))
+                                         amounts={account: -take, pool: take},
+                                         memo="Annulled: trading profit returned"))
         elif net > 0:
             key = f"refund:{market.pk}:{r}:{user_id}"
             if key not in done:

@@ -173,7 +173,8 @@ def _check_funds(quote: TradeQuote, *, balance: int, owned: int) -> None:
         )
     if quote.side == SELL and quote.shares > owned:
         raise StateError(
-            f"You own {milli_to_decimal(owned)} shares of this outcome and cannot sell {milli_to_decimal(quote.shares)}.",
+            f"You own {milli_to_decimal(owned)} shares of this outcome and cannot sell "
+            f"{milli_to_decimal(quote.shares)}.",
             field="shares", code="insufficient_shares",
         )
 

@@ -43,7 +43,8 @@ def test_the_panel_shows_prices_balance_position_chart_and_form(db, binary_marke
     assert 'data-testid="market-price-1">52.5%<' in html
     assert f'action="/markets/{binary_market.pk}/trade/"' in html
     assert f'data-quote-url="/api/v1/markets/{binary_market.pk}/quote/"' in html
-    data = json.loads(re.search(r'<script id="market-chart-data" type="application/json">(.*?)</script>', html).group(1))
+    found = re.search(r'<script id="market-chart-data" type="application/json">(.*?)</script>', html)
+    data = json.loads(found.group(1))
     assert data["kind"] == "binary" and [round(p["y"], 4) for p in data["points"]] == [0.5, 0.525]
     assert "js/market.js" in html
 

@@ -76,7 +76,8 @@ def test_settlement_run_twice_pays_once(db, traded, trader):
     market_settle(question=market.question)
     after_first = (balance(trader), house_balance(), LedgerTransaction.objects.count())
     again = market_settle(question=market.question)
-    settle_question_market.delay(market.question.pk)  # the task, as a retried Celery delivery would run it
+    # The task, as a retried Celery delivery would run it (apply: in this process whatever the broker settings).
+    assert settle_question_market.apply(args=[market.question.pk]).get() == "settled"
     assert again.status == Market.Status.SETTLED
     assert (balance(trader), house_balance(), LedgerTransaction.objects.count()) == after_first
     assert LedgerTransaction.objects.filter(key__startswith=f"payout:{market.pk}:").count() == 1
@@ -140,7 +141,7 @@ def test_refund_run_twice_refunds_once(db, traded, trader):
     market_refund(question=market.question)
     snapshot = (balance(trader), house_balance(), LedgerTransaction.objects.count())
     market_refund(question=market.question)
-    settle_question_market.delay(market.question.pk)
+    assert settle_question_market.apply(args=[market.question.pk]).get() == "refunded"
     assert (balance(trader), house_balance(), LedgerTransaction.objects.count()) == snapshot
 
 
@@ -257,7 +258,8 @@ def test_unsettle_when_the_winner_spent_the_payout_takes_what_is_left_and_the_ho
     [(market_settle, "closed"), (market_settle, "annulled"), (market_refund, "resolved"), (market_refund, "open")],
 )
 def test_settlement_follows_the_question_state(db, binary_market, call, status):
-    Question.objects.filter(pk=binary_market.question.pk).update(status=status, outcome=1 if status == "resolved" else None)
+    outcome = 1 if status == "resolved" else None
+    Question.objects.filter(pk=binary_market.question.pk).update(status=status, outcome=outcome)
     with pytest.raises(StateError):
         call(question=binary_market.question)
 

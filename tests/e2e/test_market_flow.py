@@ -1,8 +1,7 @@
 """In headless Chromium: a trader opens the market panel of the SUCCESSOR-2 HR question, sees a live quote as they
 type, sees errors inline, buys 10 YES shares, and the balance and the position update; the price chart draws.
 
-The panel is served on a bare page that includes templates/markets/_panel.html exactly as the question page does
-(tests/markets/page_urlconf.py), so this test covers the partial, market.js, the quote API and the trade form."""
+This runs on the real question page, so it covers the panel partial, market.js, the quote API and the trade form."""
 import re
 
 import pytest
@@ -10,10 +9,8 @@ from django.contrib.auth.models import User
 
 from markets.services import account_grant_starting_points, market_create
 from tests import factories
-from tests.e2e.conftest import browser, page, screenshot  # noqa: F401 - the shared Chromium fixtures
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
-              pytest.mark.urls("tests.markets.page_urlconf")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Tall-Giraffe-Trades-42"
 
@@ -41,7 +38,7 @@ def log_in(page, base_url):
 
 def test_buy_yes_updates_balance_and_position(live_server, page, demo_market, amira, screenshot):
     log_in(page, live_server.url)
-    page.goto(f"{live_server.url}/_test/market-panel/{demo_market.question.slug}/")
+    page.goto(f"{live_server.url}/questions/{demo_market.question.slug}/")
     balance = page.get_by_test_id("market-balance")
     position = page.get_by_test_id("market-position-1")
     assert balance.inner_text() == "1,000.000"
@@ -65,7 +62,7 @@ def test_buy_yes_updates_balance_and_position(live_server, page, demo_market, am
     screenshot(page, "market-quote")
 
     page.click("#market button[type=submit]")
-    page.wait_for_url(re.compile(r"/_test/market-panel/.+#market$"))
+    page.wait_for_url(re.compile(r"/questions/.+#market$"))
     assert "Bought 10.000 YES shares for 5.125 points" in page.locator(".messages").inner_text()
     assert page.get_by_test_id("market-balance").inner_text() == "994.875"
     assert page.get_by_test_id("market-position-1").inner_text() == "10.000"
