@@ -112,10 +112,11 @@ def main():
     parser.add_argument("--forecasts", type=int, default=100_000)
     parser.add_argument("--forecasters", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--json", help="also write the figures of the last run to this file (for run_all.py)")
     args = parser.parse_args()
 
     vendor = django_with_scoring_db()
-    from forecasting.models import ForecastScore, LeaderboardEntry, Score
+    from forecasting.models import Forecast, ForecastScore, LeaderboardEntry, Score
     from forecasting.services.scoring import ScoringTimings, leaderboards_rebuild, question_score
 
     print(f"Machine: {machine_description()}; database: {vendor}")
@@ -131,12 +132,24 @@ def main():
         started = time.perf_counter()
         boards = leaderboards_rebuild(question_id=question.pk)
         rebuilt = time.perf_counter() - started
+        started = time.perf_counter()
+        # Baseline: only reading the question's forecast rows, the least any scoring must do.
+        read = len(list(Forecast.objects.filter(question=question).values_list(
+            "user_id", "created_at", "kind", "probability")))
+        read_s = time.perf_counter() - started
         print(
             f"Run {run}: question_score {scored:.2f} s (load {timings.load:.2f}, compute {timings.compute:.2f}, "
             f"store {timings.store:.2f}: {timings.scores_written:,} scores, {timings.weights_written:,} calibration "
             f"weights); leaderboards_rebuild {rebuilt:.2f} s ({len(boards)} boards, "
             f"{sum(boards.values()):,} entries); total {scored + rebuilt:.2f} s"
         )
+    print(f"Baseline: reading the {read:,} forecast rows (values_list) took {read_s:.2f} s")
+    if args.json:
+        import json
+
+        with open(args.json, "w") as fh:
+            json.dump({"forecasts": args.forecasts, "forecasters": args.forecasters, "vendor": vendor,
+                       "score_s": scored, "leaderboards_s": rebuilt, "read_s": read_s}, fh)
     print(f"Rows now: {Score.objects.count():,} scores, {ForecastScore.objects.count():,} weights, "
           f"{LeaderboardEntry.objects.count():,} leaderboard entries (replaced, not added)")
 

@@ -141,14 +141,15 @@ def scoringrules_crps(cdfs, y, per_bucket=1, chunk=10_000):
     return out
 
 
-def main() -> int:
+def main(argv=None, summary: dict | None = None) -> int:
+    """Prints the table; when ``summary`` is given, fills it with the figures run_all.py tabulates."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--intervals", type=int, default=1_000_000)
     parser.add_argument("--forecasters", type=int, default=10_000)
     parser.add_argument("--loop-subset", type=int, default=50_000, help="intervals scored by the Python loop")
     parser.add_argument("--cdfs", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = []
 
     q = make_binary_question(args.intervals, args.forecasters)
@@ -217,6 +218,10 @@ def main() -> int:
     else:
         verdict, ok = f"FAIL (best warm wall time {min(warm):.3f} s, CPU {min(warm_cpu):.3f} s)", False
     print(f"binary kernel budget {BUDGET_SECONDS:.1f} s: {verdict}")
+    if summary is not None:
+        summary.update(intervals=m, kernel_s=min(warm), loop_s_per_interval=per_interval, loop_subset=sub.stop,
+                       max_diff=worst, cdfs=args.cdfs, crps_s=ours, scoringrules_s=t_sr[0],
+                       crps_max_diff=float(np.abs(exact - approx).max()))
     return 0 if ok else 1
 
 

@@ -5,12 +5,18 @@ The assets app's Readout admin is replaced by a subclass that proposes resolutio
 readout entered in the admin behaves like one entered on the staff page, the API or the importer. (assets cannot do
 this itself: it knows nothing of questions or forecasts.)
 """
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 
 from assets.admin import ReadoutAdmin as AssetsReadoutAdmin
 from assets.errors import DomainError
 from assets.models import Readout
+from forecasting.forms import QuestionForm
 from forecasting.models import Forecast, ProposedResolution, Profile, ResolutionEvent
+from markets.admin import QuestionAdmin as MarketsQuestionAdmin
+from markets.models import Question
+from markets.services import QUESTION_EDITABLE_FIELDS, question_create, question_open, question_update
 from forecasting.services import resolution as services
 
 
@@ -110,3 +116,35 @@ class ReadoutAdmin(AssetsReadoutAdmin):
                 request, f"{len(proposals)} resolution(s) proposed: confirm them on the Pending resolutions page.",
                 level=messages.INFO,
             )
+
+
+admin.site.unregister(Question)
+
+
+@admin.register(Question)
+class QuestionAdmin(MarketsQuestionAdmin):
+    """The markets Question admin with the staff question form: the same validation (question_validate, frozen
+    fields once open) and the same services as the staff pages, so the admin cannot bypass the rules."""
+
+    form = QuestionForm
+    # The form's UTC datetime fields take one "YYYY-MM-DDTHH:MM" value, not the admin's split date/time widget.
+    formfield_overrides = {
+        models.DateTimeField: {"widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+    }
+
+    def get_fields(self, request, obj=None):
+        fields = list(QUESTION_EDITABLE_FIELDS)
+        if obj is None or obj.status == Question.Status.DRAFT:
+            fields.append("publish")  # QuestionForm offers it only until the question is published
+        return fields + list(self.get_readonly_fields(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        fields = form.service_fields()
+        if change:
+            saved = question_update(question=obj, **fields)
+            if form.cleaned_data.get("publish") and saved.status == Question.Status.DRAFT:
+                saved = question_open(question=saved)
+        else:
+            status = Question.Status.OPEN if form.cleaned_data.get("publish") else Question.Status.DRAFT
+            saved = question_create(created_by=request.user, status=status, **fields)
+        obj.pk, obj.slug, obj.status = saved.pk, saved.slug, saved.status

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "forecasting.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "forecasting.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -165,6 +166,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Framework-level errors (bad token, page past the end, oversized body, throttling) documented once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "forecasting.api.schema.add_error_responses",
+    ],
     # The same choice sets appear on several models; name each once.
     "ENUM_NAME_OVERRIDES": {
         "TrialStatusEnum": "assets.models.Trial.Status",
@@ -188,6 +194,18 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers a task that was taken but never acknowledged (its worker was killed: acks_late) only after
+# visibility_timeout seconds. It must exceed the longest countdown/ETA a task can carry (process_resolution retries
+# back off up to 600 s) plus its run time, or a delayed task is delivered twice; 1,800 s in production (docs/deploy.md).
+# The failure tests set a few seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0)
+# A web request that enqueues while the broker is down gives up after ~0.5 s (forecasting.tasks.enqueue logs it and
+# the periodic sweep catches up) instead of blocking the user.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3}
 CELERY_BEAT_SCHEDULE = {
     "close-due-questions": {"task": "markets.tasks.close_due_questions", "schedule": 60.0},
     # Scores any resolved question whose scoring never ran (e.g. the broker was down when it was resolved).
@@ -208,16 +226,24 @@ READOUT = {
     "DEFAULT_MARKET_BUCKETS": 10,
 }
 
+# LOG_FORMAT=json: one JSON object per line (timestamp, level, logger, message, request_id / task_id), for log
+# shippers; the default in production. Plain text in development.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "forecasting.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# With JSON logs the worker keeps Django's LOGGING instead of installing Celery's plain-text handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

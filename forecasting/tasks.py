@@ -3,11 +3,47 @@
 Every task here can run twice with the same result (the services recompute and replace, and ledger rows have unique
 keys), so ``acks_late`` is safe: a worker that dies mid-task leaves the message to be redelivered.
 """
+import importlib
 import logging
+import os
 
 from celery import shared_task
+from kombu.exceptions import OperationalError as BrokerError
 
 logger = logging.getLogger(__name__)
+
+try:  # the Redis client is only installed where a Redis broker is used
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover
+    RedisError = BrokerError
+
+BROKER_ERRORS = (BrokerError, RedisError, ConnectionError, TimeoutError)
+
+
+def enqueue(task, *args, **kwargs):
+    """``task.delay(*args, **kwargs)`` that survives an unreachable broker: logs a warning and returns None instead
+    of raising. Use it for work that a periodic sweep catches up on (``sweep_unscored_resolutions``), typically from
+    ``transaction.on_commit``, where an exception would turn a committed resolution into a 500 for the user.
+
+    Celery retries the publish briefly first (``CELERY_TASK_PUBLISH_RETRY_POLICY``), so a broker that is down costs
+    the request about a second, not the connection timeout of every retry.
+    """
+    if task.app.conf.task_always_eager:
+        return task.delay(*args, **kwargs)  # in-process: a failure is the task's own, never a broker's
+    try:
+        return task.delay(*args, **kwargs)
+    except BROKER_ERRORS as exc:
+        logger.warning("broker unreachable, %s%r not enqueued (the periodic sweep will catch up): %s",
+                       task.name, args, exc)
+        return None
+
+
+def _run_test_hook() -> None:
+    """TEST-ONLY: READOUT_TEST_WORKER_HOOK names a module to import once inside the worker (the failure tests use
+    tests/services/worker_hooks.py to pause mid-scoring so they can SIGKILL the worker). Never set in production."""
+    module = os.environ.get("READOUT_TEST_WORKER_HOOK")
+    if module:
+        importlib.import_module(module)
 
 
 @shared_task(
@@ -29,6 +65,7 @@ def process_resolution(self, question_id: int) -> dict:
     from markets.models import Question
     from forecasting.services.resolution import resolution_process
 
+    _run_test_hook()
     try:
         result = resolution_process(question_id=question_id)
     except Question.DoesNotExist:
@@ -40,10 +77,8 @@ def process_resolution(self, question_id: int) -> dict:
 @shared_task(acks_late=True)
 def sweep_unscored_resolutions() -> int:
     """Periodic (celery-beat): enqueue ``process_resolution`` for resolved questions that have no scores, e.g.
-    because the task was lost with a broker outage. Returns how many were enqueued."""
+    because the task was lost with a broker outage or its enqueueing failed. Returns how many were enqueued."""
     from forecasting.services.resolution import questions_needing_processing
 
     ids = questions_needing_processing()
-    for question_id in ids:
-        process_resolution.delay(question_id)
-    return len(ids)
+    return sum(enqueue(process_resolution, question_id) is not None for question_id in ids)

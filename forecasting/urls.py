@@ -24,6 +24,9 @@ api_v1 = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
 
+# JSON 404s under /api/ for paths that match no route (only used with DEBUG off).
+handler404 = "forecasting.api.exceptions.page_not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from assets.errors import DomainError
 from markets.models import Account, LedgerEntry, LedgerTransaction, Market, Position, PricePoint, Question, Trade
-from markets.services import market_create
+from markets.services import market_create, question_close, question_open
 from markets.services.markets import MAX_BUCKETS, MAX_LIQUIDITY, MIN_BUCKETS, MIN_LIQUIDITY, default_buckets
 from markets.units import points_text
 
@@ -32,14 +32,34 @@ class OpenMarketForm(forms.Form):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    """Questions in the admin. forecasting.admin extends this with the staff question form, which validates
+    through the question services (markets cannot import it: dependencies point assets <- markets <- forecasting)."""
     list_display = ("title", "type", "status", "scheduled_close_time", "forecaster_count", "has_market")
     list_filter = ("status", "type", "asset", "trial", "log_scale")
     search_fields = ("title", "slug", "description", "resolution_criteria")
     date_hierarchy = "scheduled_close_time"
-    readonly_fields = ("slug", "outcome", "known_at", "actual_close_time", "resolved_at", "forecaster_count",
+    # Status moves only through the lifecycle actions and the resolution pages, never by editing the field.
+    readonly_fields = ("status", "slug", "outcome", "known_at", "actual_close_time", "resolved_at", "forecaster_count",
                        "created_by", "created_at", "updated_at")
     list_select_related = ("market",)
-    actions = ["open_market"]
+    actions = ["open_market", "open_drafts", "close_questions"]
+
+    @admin.action(description="Open the selected drafts")
+    def open_drafts(self, request, queryset):
+        self._apply(request, queryset, question_open, "opened")
+
+    @admin.action(description="Close the selected open questions")
+    def close_questions(self, request, queryset):
+        self._apply(request, queryset, question_close, "closed")
+
+    def _apply(self, request, queryset, service, verb):
+        for question in queryset:
+            try:
+                service(question=question)
+            except DomainError as exc:
+                self.message_user(request, f"{question}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{question}: {verb}.", messages.SUCCESS)
 
     @admin.display(boolean=True, description="Market")
     def has_market(self, question):

@@ -104,6 +104,8 @@ class QuestionViewSet(
         return Response(s.QuestionDetailSerializer(question).data)
 
     def get_object(self):
+        if not str(self.kwargs["pk"]).isdigit():  # the router's pattern lets "null,null" through to the lookup
+            raise NotFound("No such question: question ids are whole numbers.")
         queryset = Question.objects.select_related("asset", "trial", "endpoint")
         if not self.request.user.is_staff:
             queryset = queryset.filter_visible()

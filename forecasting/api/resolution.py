@@ -210,8 +210,12 @@ class ProposalListView(ListAPIView):
                     f"status must be one of {', '.join(ProposedResolution.Status.values)} or all.", field="status"
                 )
             qs = qs.filter(status=wanted)
-        if self.request.query_params.get("readout"):
-            qs = qs.filter(readout_id=self.request.query_params["readout"])
+        readout = self.request.query_params.get("readout")
+        if readout:
+            if not readout.isdigit():
+                raise ValidationError(f"readout must be a readout id (a whole number), got {readout!r}.",
+                                      field="readout")
+            qs = qs.filter(readout_id=int(readout))
         return qs
 
     @extend_schema(

@@ -227,9 +227,10 @@ def readout_after_admin_save(*, readout: Readout) -> list[ProposedResolution]:
 def _enqueue(question_id: int) -> None:
     """Run the follow-up work once the current transaction commits (never inside it: the worker must see the
     committed state, and a rolled-back resolution must not be scored)."""
-    from forecasting.tasks import process_resolution
+    from forecasting.tasks import enqueue, process_resolution
 
-    transaction.on_commit(lambda: process_resolution.delay(question_id))
+    # enqueue() logs and carries on if the broker is down; sweep_unscored_resolutions catches up.
+    transaction.on_commit(lambda: enqueue(process_resolution, question_id))
 
 
 def _supersede_pending(question: Question, *, actor, now: dt.datetime, keep: int | None = None) -> None:

@@ -22,13 +22,17 @@ QUESTION_FROZEN_AFTER_OPEN = (
 )
 
 
+# Paths under /questions/ that a question slug must not shadow.
+RESERVED_SLUGS = frozenset({"mine", "new"})
+
+
 def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(title)[:180] or "question"
     slug, n = base, 2
     qs = Question.objects.all()
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    while qs.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or qs.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 

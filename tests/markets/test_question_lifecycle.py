@@ -101,3 +101,33 @@ def test_periodic_task_closes_only_due_questions():
 def test_close_task_is_in_the_beat_schedule(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert any(entry["task"] == "markets.tasks.close_due_questions" for entry in schedule.values())
+
+
+def test_admin_add_question_validates_and_sets_slug(client, staff_user):
+    client.force_login(staff_user)
+    data = {
+        "title": "Will DREAMM-7 show an OS benefit?", "type": "binary", "publish": "on",
+        "resolution_criteria": "YES if OS is significant.", "description": "", "fine_print": "",
+        "open_time": "2026-01-01T00:00", "scheduled_close_time": "2025-01-01T00:00",
+        "unit": "", "bound_metric": "", "bound_comparator": "",
+    }
+    response = client.post("/admin/markets/question/add/", data)
+    assert response.status_code == 200  # re-rendered with the error
+    html = response.content.decode()
+    assert "The close time must be after the open time." in html
+    assert "is violated" not in html
+    assert Question.objects.count() == 0
+    data["scheduled_close_time"] = "2027-01-01T00:00"
+    response = client.post("/admin/markets/question/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    question = Question.objects.get()
+    assert question.slug == "will-dreamm-7-show-an-os-benefit"
+    assert question.status == Question.Status.OPEN
+
+
+def test_admin_cannot_change_scoring_fields_or_status_of_an_open_question(client, staff_user):
+    client.force_login(staff_user)
+    question = factories.QuestionFactory()
+    page = client.get(f"/admin/markets/question/{question.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()
