@@ -1,7 +1,8 @@
 """Read-side queries for forecasts and the community forecast. Visibility rules live here, in one place:
 while a question's community forecast is hidden, nobody sees it, nor anyone's forecast but their own."""
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
 from markets.models import Question
@@ -59,11 +60,17 @@ def community_series(*, question: Question, max_points: int | None = CHART_MAX_P
     if not question.is_revealed():
         return []
     fields = ["created_at", "forecaster_count", "median", "extremized", "q10", "q50", "q90"]
-    rows = list(CommunityForecastPoint.objects.filter(question=question).order_by("created_at", "pk").values(*fields))
-    if max_points and len(rows) > max_points:
-        idx = np.unique(np.linspace(0, len(rows) - 1, max_points).round().astype(int))
-        rows = [rows[i] for i in idx]
-    return rows
+    points = CommunityForecastPoint.objects.filter(question=question)
+    total = points.count() if max_points else 0
+    if not max_points or total <= max_points:
+        return list(points.order_by("created_at", "pk").values(*fields))
+    # Thin in the database: a question with 50,000 points would otherwise ship every row to Python (~100 ms at
+    # 1M forecasts); numbering the rows in SQL and returning only the wanted ones keeps the page flat.
+    idx = np.unique(np.linspace(0, total - 1, max_points).round().astype(int)) + 1  # row_number() is 1-based
+    numbered = points.annotate(
+        row=Window(expression=RowNumber(), order_by=[F("created_at").asc(), F("pk").asc()])
+    )
+    return list(numbered.filter(row__in=idx.tolist()).order_by("created_at", "pk").values(*fields))
 
 
 def community_points(*, question: Question) -> QuerySet:
