@@ -2,10 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from forecasting import accounts
+from forecasting.login_views import ThrottledLoginView
 
 urlpatterns = [
     path("signup/", accounts.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", accounts.profile_edit, name="profile-edit"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

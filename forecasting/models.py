@@ -59,6 +59,7 @@ class Forecast(models.Model):
         indexes = [
             models.Index(fields=["question", "user", "created_at"]),
             models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["question", "-created_at"], name="forecast_question_recent"),  # rationales
         ]
         constraints = [
             models.CheckConstraint(

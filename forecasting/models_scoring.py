@@ -160,8 +160,9 @@ class LeaderboardEntry(models.Model):
             models.UniqueConstraint(fields=["scope_kind", "scope_key", "user"], name="leaderboard_entry_unique"),
         ]
         indexes = [
-            models.Index(fields=["scope_kind", "scope_key", "rank"]),
-            models.Index(fields=["scope_kind", "scope_key", "rank_by_mean"]),
+            # Matches the board's ORDER BY exactly, so a page is an index range scan, not a sort of every entry.
+            models.Index(fields=["scope_kind", "scope_key", "rank", "-questions", "user"], name="leaderboard_page"),
+            models.Index(fields=["scope_kind", "scope_key", "rank_by_mean", "user"], name="leaderboard_mean_page"),
         ]
 
 

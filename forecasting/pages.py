@@ -24,6 +24,9 @@ from assets.errors import DomainError
 from assets.models import Asset, Trial
 from forecasting import selectors, selectors_scoring
 from markets.selectors import market_panel_context
+
+# The question page lists the best forecasters; the full table is the scores CSV.
+QUESTION_PAGE_SCORES = 50
 from forecasting.forms import (
     QuestionForm,
     add_domain_error,
@@ -303,7 +306,7 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "rationales": [
             {"forecast": f, "name": _display_name(f.user), "value": forecast_summary(question, f)} for f in others
         ],
-        "question_scores": selectors_scoring.question_scores(question=question),
+        "question_scores": selectors_scoring.question_scores(question=question, limit=QUESTION_PAGE_SCORES),
         **market_panel_context(question=question, user=user),
         "range_min_text": format_number(question.range_min),
         "range_max_text": format_number(question.range_max),

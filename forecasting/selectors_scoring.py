@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
 from forecasting.maths.calibration import calibration_bins, murphy_decomposition
 from forecasting.models import ForecastScore, LeaderboardEntry, LeaderboardScope, QuestionScoring, Score
@@ -24,29 +24,39 @@ class QuestionScores:
     question: Question
     aggregates: list[Score]
     forecasters: list[Score]
+    forecaster_total: int = 0  # all scored forecasters; ``forecasters`` may hold only the first ``limit``
+
+    @property
+    def forecasters_hidden(self) -> int:
+        return self.forecaster_total - len(self.forecasters)
 
     @property
     def by_subject(self) -> dict[str, Score]:
         return {s.subject: s for s in self.aggregates}
 
 
-def question_scores(*, question: Question) -> QuestionScores | None:
-    """The scores of a resolved, scored question (None otherwise). Two queries: the scoring mark, the scores.
+def question_scores(*, question: Question, limit: int | None = None) -> QuestionScores | None:
+    """The scores of a resolved, scored question (None otherwise); with ``limit``, only the first ``limit``
+    forecasters (pages show the best and link to the CSV, so a question with 10,000 forecasters stays fast).
 
     Forecasters are ordered by relative score (best first), then by loss; those whose forecasts all came after
-    the close (no loss) come last.
+    the close (no loss) come last. Three queries: the scoring mark, the aggregates, the forecasters (+1 count).
     """
     if question.status != Question.Status.RESOLVED or not QuestionScoring.objects.filter(question=question).exists():
         return None
-    rows = list(
-        Score.objects.filter(question=question)
+    scores = Score.objects.filter(question=question)
+    aggregates = sorted(scores.filter(user__isnull=True), key=lambda s: AGGREGATE_ORDER.index(s.subject))
+    forecasters = (
+        scores.filter(user__isnull=False)
         .select_related("user__profile")
-        .order_by(F("relative").asc(nulls_last=True), F("loss").asc(nulls_last=True), "user_id", "pk")
+        .order_by(
+            ExpressionWrapper(Q(loss__isnull=True), output_field=BooleanField()).asc(),
+            F("relative").asc(nulls_last=True), F("loss").asc(nulls_last=True), "user_id", "pk",
+        )
     )
-    aggregates = sorted((s for s in rows if s.user_id is None), key=lambda s: AGGREGATE_ORDER.index(s.subject))
-    forecasters = [s for s in rows if s.user_id is not None]
-    forecasters.sort(key=lambda s: (s.loss is None,))  # stable: keeps the relative order among scored ones
-    return QuestionScores(question=question, aggregates=aggregates, forecasters=forecasters)
+    rows = list(forecasters[:limit] if limit else forecasters)
+    total = len(rows) if limit is None or len(rows) < limit else forecasters.count()
+    return QuestionScores(question=question, aggregates=aggregates, forecasters=rows, forecaster_total=total)
 
 
 def display_name(user) -> str:

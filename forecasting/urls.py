@@ -13,11 +13,13 @@ for app_router in (assets_router, forecasting_router):
     api_router.registry.extend(app_router.registry)
 
 api_v1 = [
+    # Before the router: its format-suffix routes would read questions/<pk>/forecasts.csv as the forecasts action
+    # with format=csv (and answer 404).
+    path("", include("forecasting.api.scoring_urls")),
     path("", include(api_router.urls)),
     path("", include("assets.api.urls")),
     path("", include("forecasting.api.urls")),
     path("", include("forecasting.api.resolution_urls")),
-    path("", include("forecasting.api.scoring_urls")),
     path("", include("markets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

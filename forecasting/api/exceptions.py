@@ -15,7 +15,12 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # A bare ValidationError (e.g. a filter refusing "\x00" in ?search=) renders as a list; every documented
+        # error body is an object.
+        response.data = {"detail": response.data}
+    return response
 
 
 def page_not_found(request, exception=None):

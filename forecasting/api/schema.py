@@ -17,7 +17,7 @@ ERROR_SCHEMA = {
     "additionalProperties": True,
 }
 DESCRIPTIONS = {
-    "400": "Invalid input; the body names the field and what is allowed.",
+    "400": "Invalid input; the body names the field and what is allowed (a NUL character in the URL is refused).",
     "401": "Not logged in, or the token is invalid.",
     "403": "Not allowed.",
     "404": "Not found (or a page number past the last page).",
@@ -32,11 +32,10 @@ THROTTLED_PATHS = {"/api/v1/auth/token/"}
 
 def _error_codes(path: str, method: str, operation: dict) -> list[str]:
     parameters = operation.get("parameters", [])
-    codes = ["401", "403"]  # authentication runs on every request: a bad token is refused everywhere
-    has_query = any(p.get("in") == "query" for p in parameters)
+    # Authentication runs on every request (a bad token is refused everywhere), and a NUL character anywhere in the
+    # URL is refused before routing (forecasting.api.middleware).
+    codes = ["400", "401", "403"]
     has_path = any(p.get("in") == "path" for p in parameters)
-    if has_query or method in WRITE_METHODS:
-        codes.append("400")
     if has_path or any(p.get("name") == "page" for p in parameters):
         codes.append("404")
     if method in WRITE_METHODS:

@@ -157,6 +157,7 @@ class LeaderboardView(GenericAPIView):
             "forecasters with at least READOUT_LEADERBOARD_MIN_QUESTIONS questions by mean Brier/CRPS."
         ),
         parameters=[*SCOPE_PARAMETERS, OpenApiParameter("order", str, enum=list(sel.LEADERBOARD_ORDERINGS))],
+        responses={200: LeaderboardEntrySerializer(many=True)},  # a page of entries, not one entry
         tags=["leaderboards"],
     )
     def get(self, request):
@@ -235,7 +236,8 @@ class TrackRecordView(GenericAPIView):
     serializer_class = TrackRecordSerializer
     filter_backends = []
 
-    @extend_schema(summary="A forecaster's scores on resolved questions, newest first", tags=["scores"])
+    @extend_schema(summary="A forecaster's scores on resolved questions, newest first",
+                   responses={200: TrackRecordSerializer(many=True), 404: NOT_FOUND}, tags=["scores"])
     def get(self, request, username):
         page = self.paginate_queryset(sel.user_track_record(user=_user(username)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

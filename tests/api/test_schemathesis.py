@@ -12,6 +12,8 @@ import zlib
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import (
@@ -48,7 +50,19 @@ ANONYMOUS_OPERATIONS = {("POST", "/api/v1/auth/token/")}
 
 
 @pytest.fixture
-def fuzz_world(db):
+def wsgi_keeps_the_test_connection():
+    """The WSGI handler closes "old" connections at the start and end of each request; inside the test's transaction
+    PostgreSQL's connection counts as unusable and would be closed under the test. Django's test client disconnects
+    the same handler; schemathesis calls the WSGI app directly, so do it here."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_world(db, wsgi_keeps_the_test_connection):
     """A small world for the fuzzer: returns the tokens and the ids that exist, per path-parameter name."""
     staff = factories.StaffFactory()
     forecaster = factories.UserFactory(username="fuzzer")
@@ -58,7 +72,8 @@ def fuzz_world(db):
     draft = factories.QuestionFactory(status="draft")
     market = market_create(question=binary, b=100, created_by=staff)
     market_create(question=numeric, b=100, buckets=10, created_by=staff)
-    trial = factories.TrialFactory()
+    asset = factories.AssetFactory()
+    trial = factories.TrialFactory(assets=[asset])
     readout = factories.ReadoutFactory(trial=trial)
     news = factories.NewsItemFactory()
     return {
@@ -68,8 +83,9 @@ def fuzz_world(db):
             "id": [binary.pk, numeric.pk, draft.pk, market.pk, news.pk, readout.pk],
             "pk": [binary.pk, numeric.pk, draft.pk, market.pk, readout.pk],
             "username": ["fuzzer", staff.username],
-            "slug": [trial.asset.slug if getattr(trial, "asset", None) else "x", trial.slug],
-            "identifier": [trial.slug],
+            "slug": [asset.slug, trial.sponsor.slug, trial.indication.slug],
+            "code": [readout.endpoint.code],
+            "identifier": [trial.acronym, trial.registry_id],
         },
     }
 

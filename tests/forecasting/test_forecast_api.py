@@ -321,3 +321,25 @@ def test_question_list_filters_and_constant_queries(api_client, django_assert_ma
         factories.QuestionFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(api_client.get("/api/v1/questions/", {"page_size": 30}).json()["results"]) == 30
+
+
+def test_community_series_is_thinned_for_charts_keeping_first_and_last(open_question):
+    from forecasting import selectors
+
+    start = open_question.open_time
+    CommunityForecastPoint.objects.bulk_create(
+        CommunityForecastPoint(
+            question=open_question, created_at=start + dt.timedelta(minutes=i * i % 997 + i), forecaster_count=i + 1,
+            median=(i % 100) / 100 + 0.001, extremized=0.5,
+        )
+        for i in range(600)
+    )
+    every = selectors.community_series(question=open_question, max_points=None)
+    thinned = selectors.community_series(question=open_question, max_points=50)
+    assert len(every) == 600
+    assert 2 <= len(thinned) <= 50
+    assert thinned[0] == every[0] and thinned[-1] == every[-1]
+    times = [p["created_at"] for p in thinned]
+    assert times == sorted(times)
+    assert all(p in every for p in thinned)
+    assert selectors.community_series(question=open_question, max_points=1000) == every

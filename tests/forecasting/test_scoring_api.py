@@ -147,3 +147,14 @@ def test_schema_generates_with_scoring_endpoints(api_client):
     response = api_client.get("/api/v1/schema/")
     assert response.status_code == 200
     assert b"/api/v1/leaderboards/" in response.content
+
+
+def test_question_page_lists_the_best_forecasters_and_counts_the_rest(scored_question):
+    from forecasting.selectors_scoring import question_scores
+
+    everyone = question_scores(question=scored_question)
+    first = question_scores(question=scored_question, limit=1)
+    assert [s.user.username for s in everyone.forecasters] == ["ann", "bob"]  # ann was right early: best relative
+    assert [s.user.username for s in first.forecasters] == ["ann"]
+    assert (first.forecaster_total, first.forecasters_hidden) == (2, 1)
+    assert (everyone.forecaster_total, everyone.forecasters_hidden) == (2, 0)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,8 +104,9 @@ def celery_app_using(*, broker_url: str, queue: str):
     from forecasting.celery import app
 
     def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps its connection and producer pools in process-wide registries keyed by URL: empty them too,
+        # or a later use of the same URL gets a closed pool.
+        kombu_pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
