@@ -13,6 +13,7 @@ from assets.admin import ReadoutAdmin as AssetsReadoutAdmin
 from assets.errors import DomainError
 from assets.models import Readout
 from forecasting.forms import QuestionForm
+from forecasting.login_views import ThrottledAdminAuthenticationForm
 from forecasting.models import Forecast, ProposedResolution, Profile, ResolutionEvent
 from markets.admin import QuestionAdmin as MarketsQuestionAdmin
 from markets.models import Question
@@ -148,3 +149,6 @@ class QuestionAdmin(MarketsQuestionAdmin):
             status = Question.Status.OPEN if form.cleaned_data.get("publish") else Question.Status.DRAFT
             saved = question_create(created_by=request.user, status=status, **fields)
         obj.pk, obj.slug, obj.status = saved.pk, saved.slug, saved.status
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm

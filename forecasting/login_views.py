@@ -2,6 +2,7 @@
 and a message saying when to try again; the password is not checked while locked."""
 from django import forms
 from django.contrib.auth import views as auth_views
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from forecasting import throttling
@@ -42,3 +43,7 @@ class ThrottledLoginView(auth_views.LoginView):
         if form.is_throttled:
             response.status_code = 429
         return response
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The admin's log-in form (staff only), sharing the same failure counts as the site and API log-ins."""

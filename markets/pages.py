@@ -35,7 +35,7 @@ def _decimal(raw: str, field: str) -> Decimal | None:
 def _trade_form(post) -> dict:
     """The trade form's fields -> trade_execute's arguments. Raises ValidationError naming the field."""
     raw_outcome = (post.get("outcome") or "").strip()
-    if not raw_outcome.isdigit():
+    if not (raw_outcome.isascii() and raw_outcome.isdigit()):  # int() cannot read "²"
         raise ValidationError("Choose an outcome.", field="outcome")
     side = post.get("side", "buy")
     kind = post.get("amount_kind", "shares")

@@ -84,3 +84,13 @@ def hidden_question(db):
 def _fast_password_hashing(settings):
     """PBKDF2 is deliberately slow; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Log-in throttling and other counters live in the cache, which outlives a test's database transaction."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

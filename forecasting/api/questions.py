@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from assets.errors import ValidationError
 from forecasting import selectors
 from forecasting.api import serializers as s
+from forecasting.api.ids import is_id
 from forecasting.api.permissions import IsStaffOrReadOnly
 from forecasting.services.forecasts import forecast_create, forecast_withdraw, forecasts_bulk_create
 from markets.models import Question
@@ -104,7 +105,7 @@ class QuestionViewSet(
         return Response(s.QuestionDetailSerializer(question).data)
 
     def get_object(self):
-        if not str(self.kwargs["pk"]).isdigit():  # the router's pattern lets "null,null" through to the lookup
+        if not is_id(str(self.kwargs["pk"])):  # the router's pattern lets "null,null" through to the lookup
             raise NotFound("No such question: question ids are whole numbers.")
         queryset = Question.objects.select_related("asset", "trial", "endpoint")
         if not self.request.user.is_staff:

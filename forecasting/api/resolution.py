@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from assets.errors import ValidationError
 from assets.models import Endpoint, Readout, Trial
+from forecasting.api.ids import is_id
 from forecasting.api.permissions import IsResolver, is_resolver
 from forecasting.models import ProposedResolution, ResolutionEvent
 from forecasting.services import resolution as services
@@ -34,7 +35,7 @@ def trial_lookup(value) -> Trial | None:
     if not text:
         return None
     query = Q(slug=text) | Q(registry_id__iexact=text) | Q(acronym__iexact=text)
-    if text.isdigit():
+    if is_id(text):
         query |= Q(pk=int(text))
     return Trial.objects.filter(query).first()
 
@@ -212,7 +213,7 @@ class ProposalListView(ListAPIView):
             qs = qs.filter(status=wanted)
         readout = self.request.query_params.get("readout")
         if readout:
-            if not readout.isdigit():
+            if not is_id(readout):
                 raise ValidationError(f"readout must be a readout id (a whole number), got {readout!r}.",
                                       field="readout")
             qs = qs.filter(readout_id=int(readout))
@@ -278,7 +279,7 @@ class ProposalConfirmAllView(APIView):
         readout = None
         readout_id = request.data.get("readout") if isinstance(request.data, dict) else None
         if readout_id is not None:
-            readout = Readout.objects.filter(pk=readout_id).first() if str(readout_id).isdigit() else None
+            readout = Readout.objects.filter(pk=readout_id).first() if is_id(str(readout_id)) else None
             if readout is None:
                 raise ValidationError(f"No readout with id {readout_id!r}.", field="readout")
         result = services.proposals_confirm_all(actor=request.user, readout=readout)

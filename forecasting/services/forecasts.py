@@ -237,8 +237,10 @@ def forecasts_bulk_create(*, user, items: list[dict]) -> list[Forecast]:
         if not isinstance(item, dict):
             raise ValidationError("Each forecast must be an object.", field=f"forecasts[{i}]")
         qid = item.get("question")
-        if isinstance(qid, bool) or not isinstance(qid, int):
-            raise ValidationError("question must be a question id (an integer).", field=f"forecasts[{i}].question")
+        # Ids beyond 64 bits cannot be looked up (SQLite raises OverflowError), so they are refused here.
+        if isinstance(qid, bool) or not isinstance(qid, int) or not 1 <= qid < 2**63:
+            raise ValidationError("question must be a question id (a positive integer).",
+                                  field=f"forecasts[{i}].question")
         question_ids.append(qid)
     duplicates = {qid for qid in question_ids if question_ids.count(qid) > 1}
     if duplicates:

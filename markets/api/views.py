@@ -88,8 +88,11 @@ class MarketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def get_queryset(self):
         qs = selectors.market_list(user=self.request.user)
         params = self.request.query_params
-        if params.get("question", "").isdigit():
-            qs = qs.filter(question_id=int(params["question"]))
+        raw_question = params.get("question", "")
+        if raw_question.isascii() and raw_question.isdigit():  # int() cannot read other digits ("²")
+            question_id = int(raw_question)
+            # No id reaches 2**63; SQLite cannot even compare such a number (OverflowError).
+            qs = qs.filter(question_id=question_id) if question_id < 2**63 else qs.none()
         if params.get("status") in Market.Status.values:
             qs = qs.filter(status=params["status"])
         return qs
@@ -185,7 +188,7 @@ class MarketLeaderboardView(APIView):
     )
     def get(self, request):
         raw = request.query_params.get("limit", "100")
-        if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 500:
             raise ValidationError(f"limit must be a whole number from 1 to 500, got {raw!r}.", field="limit")
         rows = selectors.market_leaderboard(limit=int(raw))
         return Response(s.LeaderboardRowSerializer(rows, many=True).data)

@@ -146,3 +146,37 @@ def test_an_id_beyond_the_database_integer_range_is_not_a_server_error(staff_cli
     response = getattr(staff_client, method)(path, body, format="json") if body is not None else \
         getattr(staff_client, method)(path)
     assert response.status_code in (200, 400, 404), response.content[:300]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/v1/markets/?question=%C2%B2", None),
+        ("get", "/api/v1/markets/leaderboard/?limit=%C2%B2", None),
+        ("get", "/api/v1/questions/%C2%B2/", None),
+        ("get", "/api/v1/questions/%C2%B2/community/", None),
+        ("get", "/api/v1/readouts/?trial=%C2%B2", None),
+        ("get", "/api/v1/proposals/?readout=%C2%B2", None),
+        ("post", "/api/v1/proposals/confirm-all/", {"readout": "\u00b2"}),
+        ("post", "/api/v1/readouts/", {"trial": "\u00b2", "endpoint": "PFS", "metric": "hazard_ratio", "value": 1,
+                                       "source": "x", "known_at": "2026-01-01T00:00:00Z"}),
+    ],
+)
+def test_a_unicode_digit_that_int_cannot_read_is_not_a_server_error(staff_client, method, path, body):
+    """"²".isdigit() is True but int("²") raises: id checks must accept ASCII digits only."""
+    response = getattr(staff_client, method)(path, body, format="json") if body is not None else \
+        getattr(staff_client, method)(path)
+    assert response.status_code in (200, 400, 404), response.content[:300]
+
+
+def test_the_trade_form_refuses_a_unicode_digit_outcome(db):
+    from django.test import Client
+
+    from markets.services import market_create
+
+    staff = factories.StaffFactory()
+    market = market_create(question=factories.QuestionFactory(), b=100, created_by=staff)
+    client = Client()
+    client.force_login(factories.UserFactory())
+    response = client.post(f"/markets/{market.pk}/trade/", {"outcome": "\u00b2", "shares": "1"})
+    assert response.status_code in (200, 302, 400)  # was 500: int("²")

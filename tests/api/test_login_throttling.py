@@ -84,3 +84,12 @@ def test_usernames_are_counted_case_insensitively(alice):
     for attempt, name in enumerate(["alice", "ALICE", "Alice", "aLiCe", "alice "]):
         api_login(name, "wrong", ip=f"10.0.1.{attempt}")
     assert throttling.login_lockout_remaining(username="Alice", ip=None) > 0
+
+
+def test_admin_login_is_throttled_too(client, staff_user):
+    for _ in range(5):
+        response = client.post("/admin/login/", {"username": staff_user.username, "password": "wrong"})
+        assert response.status_code == 200
+    locked = client.post("/admin/login/", {"username": staff_user.username, "password": "correct-horse-battery"})
+    assert "Too many failed log-ins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session

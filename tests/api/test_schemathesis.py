@@ -8,6 +8,7 @@ the one the schema documents.
 A fraction of the generated path ids are replaced by ids that exist (chosen deterministically from the case), so the
 fuzzing reaches the services behind the 404 and not only the lookup.
 """
+import os
 import zlib
 
 import pytest
@@ -106,7 +107,8 @@ def _use_existing_ids(case, ids: dict) -> None:
 
 @schema.parametrize()
 @settings(
-    max_examples=20,
+    # 20 per operation keeps the run near a minute on two cores; READOUT_FUZZ_EXAMPLES=200 fuzzes deeper locally.
+    max_examples=int(os.environ.get("READOUT_FUZZ_EXAMPLES", "20")),
     deadline=None,
     derandomize=True,
     database=None,
