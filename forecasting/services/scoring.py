@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
+from forecasting.bulk import rows_insert
 from forecasting.maths import scoring as sm
 from forecasting.models import (
     CommunityForecastPoint,
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 Subject = Score.Subject
 ScopeKind = LeaderboardScope.Kind
-_BULK_BATCH = 5000
 _RANK_DECIMALS = 12  # sums of relative scores equal to 12 decimals share a rank (float noise is not a difference)
 
 
@@ -58,34 +58,6 @@ class ScoringTimings:
 # ---------------------------------------------------------------------------------------------------------------
 # Writing many rows
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
-    """INSERT plain tuples with ``executemany``: the fast path of bulk_create for derived rows.
-
-    A question with 100,000 forecasts writes ~200,000 rows; building a model instance per row and letting the ORM
-    prepare every value costs ~60 us a row, executemany on tuples a few. Values must already be database-ready:
-    ints, floats, None, strings, and datetimes passed through ``connection.ops.adapt_datetimefield_value``.
-    No signals fire (none are connected to these derived models).
-    """
-    if not rows:
-        return
-    from django.db import connection
-
-    meta = model._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    table = connection.ops.quote_name(meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY streams the rows in one command: ~5x faster than executemany for 200,000 rows.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-        for lo in range(0, len(rows), _BULK_BATCH):
-            cursor.executemany(sql, rows[lo:lo + _BULK_BATCH])
 
 
 def _db_datetime(value: dt.datetime):
@@ -238,8 +210,8 @@ def question_score(*, question_id: int, timings: ScoringTimings | None = None) -
 
         started = time.perf_counter()
         _clear(question.pk)
-        _insert_rows(Score, SCORE_FIELDS, scores)
-        _insert_rows(ForecastScore, WEIGHT_FIELDS, weights)
+        rows_insert(Score, SCORE_FIELDS, scores)
+        rows_insert(ForecastScore, WEIGHT_FIELDS, weights)
         _mark_scored(question, forecasters=int(timings.forecasters))
         timings.store = time.perf_counter() - started
     timings.scores_written, timings.weights_written = len(scores), len(weights)
@@ -533,7 +505,7 @@ def leaderboard_scope_rebuild(*, kind: str, key: str, label: str = "") -> int:
                 )
             ]
         LeaderboardEntry.objects.filter(scope_kind=kind, scope_key=key).delete()
-        _insert_rows(LeaderboardEntry, ENTRY_FIELDS, entries)
+        rows_insert(LeaderboardEntry, ENTRY_FIELDS, entries)
         if entries:
             scope.label = label or scope.label
             scope.entry_count = len(entries)

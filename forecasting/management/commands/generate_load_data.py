@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assets.models import Asset, Company, Indication, Trial
+from forecasting.bulk import rows_insert
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
 from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
@@ -41,24 +42,6 @@ from markets.models import Question
 
 FLUSH_ROWS = 100_000
 DAY = 86_400.0
-
-
-def _insert(model, fields: list[str], rows: list[tuple]) -> None:
-    """Insert database-ready tuples: COPY on PostgreSQL, executemany in batches elsewhere. No signals fire."""
-    if not rows:
-        return
-    meta = model._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in fields)
-    table = connection.ops.quote_name(meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        for lo in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[lo:lo + 5000])
 
 
 def _next_id(model) -> int:
@@ -93,9 +76,9 @@ class _Writer:
     def flush(self, force: bool = False) -> None:
         if not force and len(self.forecasts) < FLUSH_ROWS:
             return
-        _insert(Forecast, self.F_FIELDS, self.forecasts)
-        _insert(CommunityForecastPoint, self.P_FIELDS, self.points)
-        _insert(ForecasterQuestion, self.FQ_FIELDS, self.projections)
+        rows_insert(Forecast, self.F_FIELDS, self.forecasts)
+        rows_insert(CommunityForecastPoint, self.P_FIELDS, self.points)
+        rows_insert(ForecasterQuestion, self.FQ_FIELDS, self.projections)
         self.forecasts, self.points, self.projections = [], [], []
 
 
