@@ -12,16 +12,16 @@ from pathlib import Path
 from forecasting.models import Score
 from forecasting.services import scoring
 
-_original_insert_rows = scoring._insert_rows
+_original_rows_insert = scoring.rows_insert
 
 
-def _insert_rows_then_pause(model, fields, rows):
-    _original_insert_rows(model, fields, rows)
+def _rows_insert_then_pause(model, fields, rows):
+    _original_rows_insert(model, fields, rows)
     marker = Path(os.environ["READOUT_TEST_PAUSE_MARKER"])
     if model is Score and not marker.exists():
         marker.write_text(f"{os.getpid()} wrote {len(rows)} score rows\n")
         time.sleep(float(os.environ.get("READOUT_TEST_PAUSE_SECONDS", "120")))
 
 
-if scoring._insert_rows is _original_insert_rows:  # imported once per worker; never wrap twice
-    scoring._insert_rows = _insert_rows_then_pause
+if scoring.rows_insert is _original_rows_insert:  # imported once per worker; never wrap twice
+    scoring.rows_insert = _rows_insert_then_pause
