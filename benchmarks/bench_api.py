@@ -57,53 +57,18 @@ def _taskset(core: int) -> list[str]:
     return ["taskset", "-c", str(core)] if which("taskset") and (os.cpu_count() or 1) > 1 else []
 
 
-def database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def start_server(port: int, db_url: str, log_path: Path) -> subprocess.Popen:
     """gunicorn, one gthread worker with one thread (keep-alive), pinned to SERVER_CORE."""
-    from _setup import ROOT
+    from _setup import gunicorn_start
 
-    env = {
-        **os.environ, "DATABASE_URL": db_url, "DEBUG": "false", "CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
-        "CELERY_TASK_ALWAYS_EAGER": "true", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
-    log = open(log_path, "w")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(
-        [*_taskset(SERVER_CORE), sys.executable, "-m", "gunicorn", "forecasting.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread", "--workers", "1", "--threads", "1",
-         "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log_path.read_text()[-3000:]}")
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                c.close()
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError("gunicorn did not start within 60 s")
+    return gunicorn_start(port=port, db_url=db_url, log_path=log_path, prefix=tuple(_taskset(SERVER_CORE)),
+                          extra_env={"ALLOWED_HOSTS": "127.0.0.1,localhost"})
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    from _setup import gunicorn_stop
+
+    gunicorn_stop(proc)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -255,7 +220,7 @@ def measure(*, seconds: float, clients: int, writes_ok: bool, data: dict | None,
     """Start the server on the current database, run every phase (healthz first and last), return the results."""
     from django.db import connection
 
-    from _setup import ROOT
+    from _setup import ROOT, database_url
 
     t = targets(writes_ok=writes_ok, data=data)
     url = database_url()

@@ -21,11 +21,9 @@ import os
 import random
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/readout_bench"
 
@@ -44,7 +42,7 @@ if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit(0)
     os.environ["DATABASE_URL"] = DEFAULT_URL
 
-from _setup import ROOT, django_with_test_db, machine_description  # noqa: E402
+from _setup import ROOT, database_url, django_with_test_db, gunicorn_start, gunicorn_stop, machine_description  # noqa: E402
 
 
 def _free_port() -> int:
@@ -68,42 +66,6 @@ def populate(n_clients: int, n_markets: int):
         account_grant(account=account_for_user(user=user), amount_millipoints=10_000_000_000, key=f"grant:bench:{i}")
         tokens.append(Token.objects.create(user=user).key)
     return markets, tokens
-
-
-def start_server(port: int, workers: int, threads: int, log_path: Path) -> subprocess.Popen:
-    from django.db import connection
-
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "DEBUG": "false",
-        "CONN_MAX_AGE": "60",  # keep database connections, as production does
-        "LOG_LEVEL": "WARNING",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-    }
-    log = open(log_path, "w")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "forecasting.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
-         "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log_path.read_text()[-3000:]}")
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                c.close()
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError("gunicorn did not start within 60 s")
 
 
 def run_phase(port: int, n_clients: int, seconds: float, make_request) -> dict:
@@ -207,18 +169,15 @@ def main():
     connection.close()  # the server's workers use the database from here on
     port = _free_port()
     log_path = ROOT / f".bench-gunicorn-{port}.log"
-    server = start_server(port, args.workers, args.threads, log_path)
+    server = gunicorn_start(port=port, db_url=database_url(), log_path=log_path, workers=args.workers,
+                            threads=args.threads)
     try:
         run_phase(port, args.clients, 1.0, healthz_request)  # warm-up: workers import, connect, fill caches
         run_phase(port, args.clients, 1.0, make_trade_request(markets, tokens))
         health = run_phase(port, args.clients, args.seconds, healthz_request)
         trades = run_phase(port, args.clients, args.seconds, make_trade_request(markets, tokens))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        gunicorn_stop(server)
         log_path.unlink(missing_ok=True)
 
     from markets.models import Trade

@@ -231,6 +231,15 @@ class ProposalListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+def _proposal_decide(request, pk, decide):
+    """Confirm or reject one proposal with an optional note; ``decide`` is the service."""
+    proposal = get_object_or_404(ProposedResolution, pk=pk)
+    serializer = NoteInSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    proposal = decide(proposal=proposal, actor=request.user, **serializer.validated_data)
+    return Response(ProposalSerializer(proposal).data)
+
+
 class ProposalConfirmView(APIView):
     permission_classes = [IsResolver]
 
@@ -239,11 +248,7 @@ class ProposalConfirmView(APIView):
         responses={200: ProposalSerializer, **ERRORS}, tags=["resolution"],
     )
     def post(self, request, pk):
-        proposal = get_object_or_404(ProposedResolution, pk=pk)
-        serializer = NoteInSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        proposal = services.proposal_confirm(proposal=proposal, actor=request.user, **serializer.validated_data)
-        return Response(ProposalSerializer(proposal).data)
+        return _proposal_decide(request, pk, services.proposal_confirm)
 
 
 class ProposalRejectView(APIView):
@@ -254,11 +259,7 @@ class ProposalRejectView(APIView):
         tags=["resolution"],
     )
     def post(self, request, pk):
-        proposal = get_object_or_404(ProposedResolution, pk=pk)
-        serializer = NoteInSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        proposal = services.proposal_reject(proposal=proposal, actor=request.user, **serializer.validated_data)
-        return Response(ProposalSerializer(proposal).data)
+        return _proposal_decide(request, pk, services.proposal_reject)
 
 
 class ProposalConfirmAllView(APIView):
