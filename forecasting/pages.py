@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.errors import DomainError
-from assets.models import Asset, Trial
 from forecasting import selectors, selectors_scoring
 from markets.selectors import market_panel_context
 
@@ -154,7 +153,7 @@ def question_list(request):
     params = request.GET
     filters = {name: params.get(name, "").strip() for name in ("asset", "trial", "status", "type", "q")}
     sort = params.get("sort") if params.get("sort") in SORTS else "close"
-    questions = selectors.question_list(filters=filters, ordering=sort, include_drafts=request.user.is_staff)
+    questions = selectors.question_rows(filters=filters, ordering=sort, include_drafts=request.user.is_staff)
     page = _paginate(request, questions)
     rows = _rows(page.object_list, selectors.community_latest_map(questions=page.object_list))
     statuses = Question.Status.choices if request.user.is_staff else [
@@ -170,7 +169,7 @@ def question_list(request):
             "filtered": any(filters.values()),
             "sort": sort,
             "sorts": SORTS,
-            **_filter_choices(include_drafts=request.user.is_staff),
+            **selectors.question_filter_choices(include_drafts=request.user.is_staff),
             "statuses": statuses,
             "types": Question.Type.choices,
             "now": timezone.now(),
@@ -178,24 +177,12 @@ def question_list(request):
     )
 
 
-def _filter_choices(*, include_drafts: bool) -> dict:
-    """Assets and trials that have questions the viewer can see, for the filter selects (one query each)."""
-    statuses = Question.Status.values if include_drafts else [
-        s for s in Question.Status.values if s != Question.Status.DRAFT
-    ]
-    return {
-        "assets": Asset.objects.filter(questions__status__in=statuses).distinct().order_by("name").only("name", "slug"),
-        "trials": Trial.objects.filter(questions__status__in=statuses).distinct()
-        .only("acronym", "registry_id", "title", "slug"),
-    }
-
-
 def open_questions_for_home(limit: int = 6) -> list[QuestionRow]:
     """Open questions closing soonest, each with its community summary, for the home page (two queries).
 
     Render them with ``{% include "questions/includes/question_cards.html" with rows=open_questions %}``.
     """
-    questions = list(selectors.question_list(filters={"status": Question.Status.OPEN}, ordering="close")[:limit])
+    questions = list(selectors.question_rows(filters={"status": Question.Status.OPEN}, ordering="close")[:limit])
     return _rows(questions, selectors.community_latest_map(questions=questions))
 
 

@@ -1,10 +1,13 @@
 """Read-side queries for forecasts and the community forecast. Visibility rules live here, in one place:
 while a question's community forecast is hidden, nobody sees it, nor anyone's forecast but their own."""
+from dataclasses import dataclass
+
 import numpy as np
 from django.db import connection
-from django.db.models import F, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from assets.models import Asset, Trial
 from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
 from markets.models import Question
 
@@ -34,6 +37,46 @@ def question_list(*, filters: dict | None = None, ordering: str = "close", inclu
         "new": ("-open_time", "-pk"),
     }
     return qs.order_by(*orderings.get(ordering, orderings["close"]))
+
+
+# What a list row shows of a question and its asset and trial; the long texts stay in the database.
+LIST_ROW_FIELDS = (
+    "title", "slug", "type", "status", "open_time", "scheduled_close_time", "reveal_time", "actual_close_time",
+    "range_min", "range_max", "unit", "log_scale", "forecaster_count",
+    "asset__name", "asset__slug", "trial__slug", "trial__acronym", "trial__registry_id", "trial__title",
+)
+
+
+def question_rows(*, filters: dict | None = None, ordering: str = "close", include_drafts: bool = False) -> QuerySet:
+    """``question_list`` for pages that show rows (title, badges, links, close time, community): only the columns
+    they render, so a page of rows does not carry every question's description and fine print."""
+    qs = question_list(filters=filters, ordering=ordering, include_drafts=include_drafts)
+    return qs.select_related(None).select_related("asset", "trial").only(*LIST_ROW_FIELDS)
+
+
+@dataclass(frozen=True)
+class Choice:
+    slug: str
+    name: str
+
+
+def question_filter_choices(*, include_drafts: bool) -> dict[str, list[Choice]]:
+    """The assets and the trials that have questions the viewer can see, for the list's filter selects: one
+    EXISTS probe per asset and per trial (two queries), whatever the number of questions."""
+    questions = Question.objects.all() if include_drafts else Question.objects.filter_visible()
+    assets = (
+        Asset.objects.filter(Exists(questions.filter(asset=OuterRef("pk"))))
+        .order_by("name").values_list("slug", "name")
+    )
+    trials = (
+        Trial.objects.filter(Exists(questions.filter(trial=OuterRef("pk"))))
+        .order_by("acronym", "registry_id").values_list("slug", "acronym", "registry_id", "title")
+    )
+    return {
+        "assets": [Choice(slug, name) for slug, name in assets],
+        # Trial.name: the acronym, else the registry id, else the title.
+        "trials": [Choice(slug, acronym or registry_id or title) for slug, acronym, registry_id, title in trials],
+    }
 
 
 def community_latest(*, question: Question) -> CommunityForecastPoint | None:

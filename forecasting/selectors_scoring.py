@@ -6,10 +6,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
 from forecasting.maths.calibration import calibration_bins, murphy_decomposition
 from forecasting.models import ForecastScore, LeaderboardEntry, LeaderboardScope, QuestionScoring, Score
+from forecasting.models_scoring import FORECASTER_ORDER
 from markets.models import Question
 
 Subject = Score.Subject
@@ -45,18 +46,19 @@ def question_scores(*, question: Question, limit: int | None = None) -> Question
     if question.status != Question.Status.RESOLVED or not QuestionScoring.objects.filter(question=question).exists():
         return None
     scores = Score.objects.filter(question=question)
-    aggregates = sorted(scores.filter(user__isnull=True), key=lambda s: AGGREGATE_ORDER.index(s.subject))
+    aggregates = sorted(scores.filter(user__isnull=True).order_by(), key=lambda s: AGGREGATE_ORDER.index(s.subject))
     forecasters = (
         scores.filter(user__isnull=False)
         .select_related("user__profile")
-        .order_by(
-            ExpressionWrapper(Q(loss__isnull=True), output_field=BooleanField()).asc(),
-            F("relative").asc(nulls_last=True), F("loss").asc(nulls_last=True), "user_id", "pk",
-        )
+        .only(*_SCORE_ROW_FIELDS, "user__username", "user__profile__display_name")
+        .order_by(*FORECASTER_ORDER)  # served by the score_question_forecasters index
     )
     rows = list(forecasters[:limit] if limit else forecasters)
-    total = len(rows) if limit is None or len(rows) < limit else forecasters.count()
+    total = len(rows) if limit is None or len(rows) < limit else forecasters.order_by().count()
     return QuestionScores(question=question, aggregates=aggregates, forecasters=rows, forecaster_total=total)
+
+
+_SCORE_ROW_FIELDS = ("question", "subject", "user", "loss", "coverage", "relative", "baseline", "peer")
 
 
 def display_name(user) -> str:

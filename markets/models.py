@@ -90,7 +90,11 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["scheduled_close_time", "pk"]
-        indexes = [models.Index(fields=["status", "scheduled_close_time"])]
+        indexes = [
+            models.Index(fields=["status", "scheduled_close_time"]),
+            # The question list's default order (all statuses but drafts): read in order, stop after a page.
+            models.Index(fields=["scheduled_close_time", "id"], name="question_close_order"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(open_time__lt=models.F("scheduled_close_time")), name="question_open_before_close"),
             models.CheckConstraint(

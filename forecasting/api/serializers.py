@@ -1,5 +1,7 @@
 """Serializers for questions, forecasts and the community forecast. Validation of forecast values happens in the
 services (one set of rules for the API, the pages and bulk submissions); these only shape input and output."""
+from functools import cached_property
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -61,10 +63,16 @@ class QuestionListSerializer(QuestionSerializer):
     class Meta(QuestionSerializer.Meta):
         fields = QuestionSerializer.Meta.fields + ["community"]
 
+    @cached_property
+    def _point_serializer(self) -> CommunityPointSerializer:
+        # One instance for the whole page (this serializer is the list's single child): building a serializer's
+        # fields per row cost more than serializing the row.
+        return CommunityPointSerializer()
+
     @extend_schema_field(CommunityPointSerializer(allow_null=True))
     def get_community(self, question):
         point = self.context.get("community_map", {}).get(question.pk)
-        return CommunityPointSerializer(point).data if point else None
+        return self._point_serializer.to_representation(point) if point else None
 
 
 class QuestionDetailSerializer(QuestionSerializer):
