@@ -77,6 +77,10 @@ def leaderboard_scopes() -> QuerySet:
     return LeaderboardScope.objects.filter(entry_count__gt=0).order_by("kind", "label", "key")
 
 
+# auth_user columns no leaderboard or scores table shows (the password hash least of all).
+_USER_COLUMNS_NOT_SHOWN = ("password", "last_login", "is_superuser", "first_name", "last_name", "email", "date_joined")
+
+
 def leaderboard_scope(*, scope_kind: str, scope_key: str) -> LeaderboardScope | None:
     return LeaderboardScope.objects.filter(kind=scope_kind, key=scope_key).first()
 
@@ -94,7 +98,11 @@ def leaderboard(*, scope_kind: str, scope_key: str, ordering: str = "relative") 
         raise ValueError(f"scope: {scope_kind!r} is not one of {', '.join(LeaderboardScope.Kind.values)}")
     if ordering not in LEADERBOARD_ORDERINGS:
         raise ValueError(f"order: {ordering!r} is not one of {', '.join(LEADERBOARD_ORDERINGS)}")
-    qs = LeaderboardEntry.objects.filter(scope_kind=scope_kind, scope_key=scope_key).select_related("user__profile")
+    qs = (
+        LeaderboardEntry.objects.filter(scope_kind=scope_kind, scope_key=scope_key)
+        .select_related("user__profile")
+        .defer(*(f"user__{name}" for name in _USER_COLUMNS_NOT_SHOWN))
+    )
     if ordering == "mean":
         return qs.filter(qualifies_for_mean_ranking=True).order_by("rank_by_mean", "user_id")
     return qs.order_by("rank", "-questions", "user_id")

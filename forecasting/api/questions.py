@@ -78,7 +78,7 @@ class QuestionViewSet(
         return s.QuestionDetailSerializer
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.get_queryset().only(*s.QuestionListSerializer.columns()))
         context = {**self.get_serializer_context(), "community_map": selectors.community_latest_map(questions=page)}
         return self.get_paginated_response(s.QuestionListSerializer(page, many=True, context=context).data)
 

@@ -50,6 +50,15 @@ class QuestionSerializer(serializers.ModelSerializer):
             "id", "slug", "outcome", "known_at", "actual_close_time", "resolved_at", "forecaster_count",
         ]
 
+    @classmethod
+    def columns(cls) -> list[str]:
+        """The database columns this serializer reads, for ``QuerySet.only()`` on list endpoints: the question's
+        own fields it shows, and only the slug (code) of its asset, trial and endpoint."""
+        related = {name: f"{name}__{field.slug_field}" for name, field in cls._declared_fields.items()
+                   if isinstance(field, serializers.SlugRelatedField)}
+        concrete = {field.name for field in Question._meta.concrete_fields}
+        return [related.get(name, name) for name in cls.Meta.fields if name in concrete]
+
     def get_url(self, question) -> str:
         return question.get_absolute_url()
 

@@ -13,12 +13,13 @@ register = template.Library()
 
 @register.filter(is_safe=True)
 def fixed(value, digits=3):
-    """``0.12345|fixed:3`` -> "0.123"; None, "" or text -> ""; never "-0.000" (a tiny negative shows as 0)."""
+    """``0.12345|fixed:3`` -> "0.123"; None, "" or text that is not a number -> ""; NaN and infinities -> "–"; a
+    negative count of decimals counts as 0; never "-0.000" (a tiny negative shows as 0)."""
     if value is None or value == "" or isinstance(value, bool):
         return ""
     try:
-        number, digits = float(value), int(digits)
-    except (TypeError, ValueError):
+        number, digits = float(value), max(0, int(digits))
+    except (TypeError, ValueError, OverflowError):
         return ""
     if not math.isfinite(number):
         return "–"

@@ -7,8 +7,9 @@ them once or twice per row, and an include costs a template context push, a look
 Usage: ``{% load question_tags %}`` then ``{% question_badges q %}``, ``{% question_links q %}``,
 ``{% close_time q now %}``, ``{% community_cell row.community %}``.
 """
+import datetime as dt
+
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
@@ -55,7 +56,7 @@ def close_time_text(q, now) -> str:
 @register.simple_tag
 def close_time(q, now) -> SafeString:
     """A <time> element with the scheduled close as its machine-readable value and the relative text."""
-    close = timezone.localtime(q.scheduled_close_time)
+    close = q.scheduled_close_time.astimezone(dt.timezone.utc)  # the title says UTC, whatever the active zone
     return format_html(
         '<time datetime="{}" title="{} {} UTC">{}</time>',
         close.isoformat(), close.day, close.strftime("%b %Y, %H:%M"), close_time_text(q, now),

@@ -1,11 +1,12 @@
 """generate_load_data leaves a database the services agree with."""
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db.models import Count
 
 from forecasting.maths.aggregation import ActiveSet, replay
 from forecasting.management.commands.generate_load_data import generate
-from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, Score
+from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, Profile, Score
 from forecasting.services.forecasts import forecast_create
 from markets.models import Question
 
@@ -16,6 +17,9 @@ def test_generated_data_is_consistent_with_the_forecast_rows():
     generate(users=60, questions=8, forecasts=1500, seed=11, log=lambda *a, **k: None)
     assert Forecast.objects.count() == 1500
     assert CommunityForecastPoint.objects.count() == Forecast.objects.count()  # one point per event
+    load_users = get_user_model().objects.filter(username__startswith="load11-")
+    assert load_users.count() == 60
+    assert set(Profile.objects.values_list("user_id", flat=True)) == set(load_users.values_list("pk", flat=True))
     for question in Question.objects.exclude(status="draft"):
         assert question.forecaster_count == ForecasterQuestion.objects.filter(question=question).count()
         kind = "binary" if question.is_binary else "numeric"

@@ -36,7 +36,7 @@ from assets.models import Asset, Company, Indication, Trial
 from forecasting.bulk import rows_insert
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
-from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
+from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, Profile
 from forecasting.services.forecasts import _community_point_fields
 from markets.models import Question
 
@@ -124,6 +124,11 @@ def generate(*, users: int, questions: int, forecasts: int, seed: int, resolved_
             [User(username=f"{prefix}{i}", password="!load-data") for i in range(users)], batch_size=5000
         )
         user_ids = np.array([u.pk for u in user_rows], dtype=np.int64)
+        # Every account has a profile (sign-up makes one); pages read its display name.
+        Profile.objects.bulk_create(
+            [Profile(user_id=u.pk, display_name=f"Load forecaster {seed}-{i}") for i, u in enumerate(user_rows)],
+            batch_size=5000,
+        )
         assets, trials = _make_assets(seed, min(40, max(1, questions // 20)))
         q_rows = []
         n_resolved = int(round(questions * resolved_share))
