@@ -8,7 +8,8 @@ Two modes:
 - default: a throw-away database (PostgreSQL from DATABASE_URL or the local server, else SQLite), filled with
   ``generate_load_data`` at a small size plus a market and traders, then dropped;
 - ``--existing-db``: the database DATABASE_URL names as it is (e.g. after ``manage.py generate_load_data`` at
-  1,000,000 forecasts); read endpoints only unless ``--writes`` (writes add rows to that database).
+  1,000,000 forecasts); read endpoints only unless ``--writes`` (writes add rows to that database). The signed-in
+  phase adds one session row for a forecaster of the hot question and deletes it at the end.
 
 Usage: .venv/bin/python benchmarks/bench_api.py [--seconds 5] [--clients 4] [--existing-db [--writes]]
 """
@@ -130,15 +131,17 @@ def run_phase(port: int, n_clients: int, seconds: float, make_request, max_reque
     }
 
 
-def get(path_or_paths):
+def get(path_or_paths, headers: dict | None = None, must_contain: bytes = b""):
+    """GET one of the paths; a success is a 200 whose body holds ``must_contain`` (e.g. proof of being signed in)."""
     paths = [path_or_paths] if isinstance(path_or_paths, str) else list(path_or_paths)
 
     def request(conn, rng, i):
         path = rng.choice(paths)
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         body = response.read()
-        return response.status == 200, f"GET {path} {response.status}: {body[:200]!r}"
+        ok = response.status == 200 and must_contain in body
+        return ok, f"GET {path} {response.status}{'' if must_contain in body else f' without {must_contain!r}'}: {body[:200]!r}"
     return request
 
 
@@ -187,7 +190,25 @@ def targets(*, writes_ok: bool, data: dict | None) -> dict:
     resolved = list(visible.filter(status="resolved").order_by("?").values_list("slug", flat=True)[:50])
     open_binary = visible.filter(status="open", type="binary").order_by("-forecaster_count", "pk").first()
     return {"hot": hot, "spread": spread, "resolved": resolved, "open_binary": open_binary, "data": data,
-            "writes_ok": writes_ok}
+            "writes_ok": writes_ok, "session": _forecaster_session(hot)}
+
+
+def _forecaster_session(question):
+    """A signed-in session (a django_session row, deleted after the run) for someone who forecast ``question``:
+    their page has the forecast form, their history and their current forecast on top of what anyone sees."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from forecasting.models import ForecasterQuestion
+
+    fq = ForecasterQuestion.objects.filter(question=question).select_related("user").order_by("pk").first()
+    if fq is None:
+        return None
+    store = SessionStore()
+    store.update({SESSION_KEY: str(fq.user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                  HASH_SESSION_KEY: fq.user.get_session_auth_hash()})
+    store.create()
+    return store
 
 
 def phases(t: dict) -> list[tuple[str, object]]:
@@ -197,6 +218,14 @@ def phases(t: dict) -> list[tuple[str, object]]:
         ("GET /api/v1/questions/", get("/api/v1/questions/")),
         ("GET /questions/", get("/questions/")),
         (f"GET /questions/<hot>/ ({hot.forecaster_count:,} forecasters)", get(f"/questions/{hot.slug}/")),
+    ]
+    if t["session"] is not None:
+        from django.conf import settings
+
+        cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={t['session'].session_key}"}
+        out.append(("GET /questions/<hot>/ signed in, as a forecaster",
+                    get(f"/questions/{hot.slug}/", cookie, must_contain=b'class="q-forecast-form"')))
+    out += [
         ("GET /questions/<random>/", get([f"/questions/{s}/" for s in spread])),
     ]
     if t["resolved"]:
@@ -245,6 +274,8 @@ def measure(*, seconds: float, clients: int, writes_ok: bool, data: dict | None,
         stop_server(server)
         log_path.unlink(missing_ok=True)
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+        if t["session"] is not None:
+            t["session"].delete()
     return {"vendor": connection.vendor, "results": results, "hot": t["hot"].slug, "clients": clients,
             "seconds": seconds, "pinned": bool(_taskset(CLIENT_CORE))}
 
