@@ -264,11 +264,27 @@ class Arm(models.Model):
         return self.name
 
 
+class EndpointKind(models.TextChoices):
+    """How a trial uses an endpoint, in rank order (``endpoint_kind_rank`` relies on it)."""
+
+    PRIMARY = "primary", "Primary"
+    KEY_SECONDARY = "key_secondary", "Key secondary"
+    SECONDARY = "secondary", "Secondary"
+
+
+def endpoint_kind_rank() -> models.Case:
+    """0 for primary, 1 for key secondary, 2 for secondary: the kinds' names alone sort key secondary first."""
+    kinds = EndpointKind.values
+    return models.Case(
+        *(models.When(kind=kind, then=models.Value(i)) for i, kind in enumerate(kinds)),
+        default=models.Value(len(kinds)),
+        output_field=models.IntegerField(),
+    )
+
+
 class TrialEndpoint(models.Model):
-    class Kind(models.TextChoices):
-        PRIMARY = "primary", "Primary"
-        KEY_SECONDARY = "key_secondary", "Key secondary"
-        SECONDARY = "secondary", "Secondary"
+    Kind = EndpointKind
+    KIND_RANK = {kind: i for i, kind in enumerate(EndpointKind.values)}
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="trial_endpoints")
     endpoint = models.ForeignKey(Endpoint, on_delete=models.PROTECT, related_name="trial_endpoints")
@@ -277,7 +293,7 @@ class TrialEndpoint(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["trial", "kind", "order"]
+        ordering = ["trial", endpoint_kind_rank().asc(), "order"]
         constraints = [models.UniqueConstraint(fields=["trial", "endpoint"], name="trial_endpoint_unique")]
 
     def __str__(self):

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
-from django.db.models import Case, CharField, Count, F, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, F, Max, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from assets.models import (
     Readout,
     Trial,
     TrialEndpoint,
+    endpoint_kind_rank,
     TrialEvent,
 )
 
@@ -131,15 +132,8 @@ def public_readouts_queryset(*, now: dt.datetime | None = None) -> QuerySet[Read
 
 
 def trial_endpoints_queryset() -> QuerySet[TrialEndpoint]:
-    """Trial endpoints with their Endpoint, primary first, then key secondary, then secondary, then by ``order``.
-
-    The model's default ordering sorts ``kind`` alphabetically, which would put key secondary before primary.
-    """
-    rank = Case(
-        *(When(kind=kind, then=Value(i)) for i, kind in enumerate(TrialEndpoint.Kind.values)),
-        default=Value(len(TrialEndpoint.Kind.values)),
-        output_field=IntegerField(),
-    )
+    """Trial endpoints with their Endpoint, primary first, then key secondary, then secondary, then by ``order``."""
+    rank = endpoint_kind_rank()
     return TrialEndpoint.objects.select_related("endpoint").order_by(rank, "order", "pk")
 
 

@@ -366,7 +366,7 @@ def trial_endpoint_set(
     """
     if kind not in TrialEndpoint.Kind.values:
         raise ValidationError(f"Endpoint kind must be one of {', '.join(TrialEndpoint.Kind.values)}.", field="kind")
-    rank = {TrialEndpoint.Kind.PRIMARY: 0, TrialEndpoint.Kind.KEY_SECONDARY: 1, TrialEndpoint.Kind.SECONDARY: 2}
+    rank = TrialEndpoint.KIND_RANK
     row = TrialEndpoint.objects.filter(trial=trial, endpoint=endpoint).first()
     if row is None:
         return TrialEndpoint.objects.create(trial=trial, endpoint=endpoint, kind=kind, description=description[:1000], order=order), True
