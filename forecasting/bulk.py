@@ -4,6 +4,11 @@ from django.db import connection
 BATCH = 5000
 
 
+def db_datetime(value):
+    """A datetime as ``rows_insert`` must receive it (what the ORM would send for a DateTimeField)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def rows_insert(model, fields: list[str], rows: list[tuple]) -> None:
     """INSERT plain tuples: COPY on PostgreSQL, ``executemany`` in batches elsewhere.
 

@@ -1,8 +1,9 @@
 """Scores, leaderboards, calibration weights and resolution notifications (SCORING.md sections 2-5).
 
 Every row here is derived: ``forecasting.services.scoring`` recomputes a question's rows from its forecasts and its
-community series and replaces them in one transaction, so a retried task writes identical rows, and unique
-constraints make a duplicate impossible rather than unlikely. Nothing here is imported from other apps' models.
+community series, and ``forecasting.services.leaderboards`` a scope's entries from the scores; each replaces its rows
+in one transaction, so a retried task writes identical rows, and unique constraints make a duplicate impossible
+rather than unlikely. Nothing here is imported from other apps' models.
 """
 from django.conf import settings
 from django.db import models

@@ -475,7 +475,7 @@ def resolution_process(*, question_id: int) -> ProcessResult:
             if func is not None:
                 func(**kwargs)
                 steps.append(name)
-    rebuild = _scoring_step("leaderboards_rebuild")
+    rebuild = _hook("forecasting.services.leaderboards", "leaderboards_rebuild")
     if rebuild is not None:
         rebuild(question_id=question_id)
         steps.append("leaderboards_rebuild")

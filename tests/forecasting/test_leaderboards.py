@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from forecasting.models import LeaderboardEntry, LeaderboardScope, Score
 from forecasting.selectors_scoring import leaderboard
-from forecasting.services.scoring import leaderboards_rebuild, question_score, question_scores_clear
+from forecasting.services.leaderboards import leaderboards_rebuild
+from forecasting.services.scoring import question_score, question_scores_clear
 from tests import factories
 from tests.forecasting.scoring_helpers import community, forecast, resolved_question
 

@@ -4,7 +4,8 @@ from django.test import Client
 from django.utils import timezone
 
 from forecasting.models import LeaderboardEntry, LeaderboardScope, Score
-from forecasting.services.scoring import leaderboards_rebuild, question_score
+from forecasting.services.leaderboards import leaderboards_rebuild
+from forecasting.services.scoring import question_score
 from tests import factories
 from tests.forecasting.scoring_helpers import community, forecast, resolved_question
 

@@ -21,7 +21,8 @@ from rest_framework.test import APIClient
 from forecasting.models import ForecastScore, LeaderboardEntry, QuestionScoring, Score
 from forecasting.services.forecasts import forecast_create
 from forecasting.services.resolution import question_resolve_manual
-from forecasting.services.scoring import leaderboards_rebuild, question_score
+from forecasting.services.leaderboards import leaderboards_rebuild
+from forecasting.services.scoring import question_score
 from forecasting.tasks import sweep_unscored_resolutions
 from markets.models import LedgerTransaction, Market
 from markets.selectors import ledger_check

@@ -256,7 +256,8 @@ def generate(*, users: int, questions: int, forecasts: int, seed: int, resolved_
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
-    from forecasting.services.scoring import leaderboards_rebuild, question_score
+    from forecasting.services.leaderboards import leaderboards_rebuild
+    from forecasting.services.scoring import question_score
 
     t_score = time.perf_counter()
     resolved_ids = [q.pk for q in q_rows if q.status == "resolved"]
