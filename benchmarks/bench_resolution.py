@@ -21,7 +21,6 @@ from _setup import machine_description
 
 def populate(n_forecasts: int, n_forecasters: int, seed: int = 7):
     from django.contrib.auth.models import User
-    from django.utils import timezone
 
     from assets.models import Asset, Company, Indication, Trial
     from forecasting.models import CommunityForecastPoint, Forecast, ForecasterQuestion

@@ -677,7 +677,7 @@ def test_forms_enforce_csrf(user, staff_user, binary_question):
 
 
 def test_open_questions_for_home_lists_open_questions_closing_first(user):
-    later = make_question(title="Later", scheduled_close_time=timezone.now() + dt.timedelta(days=90))
+    make_question(title="Later", scheduled_close_time=timezone.now() + dt.timedelta(days=90))
     sooner = make_question(title="Sooner", scheduled_close_time=timezone.now() + dt.timedelta(days=3))
     closed = make_question(title="Closed")
     question_close(question=closed)

@@ -3,7 +3,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from forecasting.models import LeaderboardEntry, LeaderboardScope, Score
+from forecasting.models import LeaderboardEntry, LeaderboardScope
 from forecasting.services.leaderboards import leaderboards_rebuild
 from forecasting.services.scoring import question_score
 from tests import factories

@@ -4,7 +4,6 @@ Times are seconds after T0 (tests/forecasting/scoring_helpers.py). Each expected
 """
 import math
 
-import numpy as np
 import pytest
 
 from forecasting.models import ForecastScore, QuestionScoring, Score
@@ -12,7 +11,7 @@ from forecasting.selectors_scoring import questions_needing_scores
 from forecasting.services.scoring import ScoringTimings, question_score, question_scores_clear
 from forecasting.services.forecasts import forecast_create, forecast_withdraw
 from tests import factories
-from tests.forecasting.scoring_helpers import GRID, at, community, forecast, resolved_question, withdraw
+from tests.forecasting.scoring_helpers import GRID, community, forecast, resolved_question, withdraw
 
 pytestmark = pytest.mark.django_db
 S = Score.Subject
