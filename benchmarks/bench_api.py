@@ -16,17 +16,14 @@ Usage: .venv/bin/python benchmarks/bench_api.py [--seconds 5] [--clients 4] [--e
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import random
 import socket
-import statistics
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
+
+from _load import run_phase  # benchmarks/ is on sys.path: this script's own folder
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/readout_bench"
 SERVER_CORE, CLIENT_CORE = 0, 1
@@ -75,67 +72,11 @@ def stop_server(proc: subprocess.Popen) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Load generator
 # ---------------------------------------------------------------------------------------------------------------
-def run_phase(port: int, n_clients: int, seconds: float, make_request, max_requests: int = 1_000_000) -> dict:
-    """``n_clients`` threads loop ``make_request(conn, rng, i) -> (ok, detail)`` until ``seconds`` have passed or
-    ``max_requests`` have been sent. Latencies of successful requests only; errors are counted and sampled."""
-    latencies: list[list[float]] = [[] for _ in range(n_clients)]
-    errors: list[str] = []
-    error_count = [0]
-    sent = [0]
-    lock = threading.Lock()
-    barrier = threading.Barrier(n_clients + 1)
-    stop_at = [0.0]
-
-    def client(i: int):
-        rng = random.Random(i)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = latencies[i]
-        barrier.wait()
-        while time.perf_counter() < stop_at[0]:
-            with lock:
-                if sent[0] >= max_requests:
-                    break
-                sent[0] += 1
-            t0 = time.perf_counter()
-            try:
-                ok, detail = make_request(conn, rng, i)
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                ok, detail = False, repr(exc)
-            if ok:
-                mine.append(time.perf_counter() - t0)
-            else:
-                with lock:
-                    error_count[0] += 1
-                    if len(errors) < 5:
-                        errors.append(detail)
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(n_clients)]
-    for t in threads:
-        t.start()
-    stop_at[0] = time.perf_counter() + seconds
-    t_start = time.perf_counter()
-    barrier.wait()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t_start
-    flat = sorted(x for per in latencies for x in per)
-    return {
-        "count": len(flat), "rate": len(flat) / elapsed,
-        "p50_ms": 1000 * statistics.median(flat) if flat else float("nan"),
-        "p99_ms": 1000 * flat[int(0.99 * (len(flat) - 1))] if flat else float("nan"),
-        "max_ms": 1000 * flat[-1] if flat else float("nan"),
-        "errors": error_count[0], "error_samples": errors,
-    }
-
-
 def get(path_or_paths, headers: dict | None = None, must_contain: bytes = b""):
     """GET one of the paths; a success is a 200 whose body holds ``must_contain`` (e.g. proof of being signed in)."""
     paths = [path_or_paths] if isinstance(path_or_paths, str) else list(path_or_paths)
 
-    def request(conn, rng, i):
+    def request(conn, rng, state):
         path = rng.choice(paths)
         conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
@@ -146,10 +87,10 @@ def get(path_or_paths, headers: dict | None = None, must_contain: bytes = b""):
 
 
 def post_json(path_fn, body_fn, tokens, expect=201):
-    def request(conn, rng, i):
+    def request(conn, rng, state):
         path, body = path_fn(rng), body_fn(rng)
         conn.request("POST", path, body=json.dumps(body), headers={
-            "Content-Type": "application/json", "Authorization": f"Token {tokens[i % len(tokens)]}"})
+            "Content-Type": "application/json", "Authorization": f"Token {tokens[state['i'] % len(tokens)]}"})
         response = conn.getresponse()
         payload = response.read()
         return response.status == expect, f"POST {path} {response.status}: {payload[:200]!r}"

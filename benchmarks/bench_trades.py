@@ -15,15 +15,10 @@ Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/readout_bench python benc
 Without DATABASE_URL it tries postgres://postgres@127.0.0.1:5432/readout_bench and skips if PostgreSQL is down.
 """
 import argparse
-import http.client
 import json
 import os
-import random
 import socket
-import statistics
 import sys
-import threading
-import time
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/readout_bench"
 
@@ -42,6 +37,7 @@ if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit(0)
     os.environ["DATABASE_URL"] = DEFAULT_URL
 
+from _load import run_phase  # noqa: E402
 from _setup import ROOT, database_url, django_with_test_db, gunicorn_start, gunicorn_stop, machine_description  # noqa: E402
 
 
@@ -68,53 +64,7 @@ def populate(n_clients: int, n_markets: int):
     return markets, tokens
 
 
-def run_phase(port: int, n_clients: int, seconds: float, make_request) -> dict:
-    """Each client thread loops make_request(conn, state, rng) until the deadline; returns throughput and latency."""
-    latencies: list[list[float]] = [[] for _ in range(n_clients)]
-    errors: list[str] = []
-    start_barrier = threading.Barrier(n_clients + 1)
-    stop_at = [0.0]
-
-    def client(i: int):
-        rng = random.Random(i)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        state = {"held": {}, "i": i}
-        start_barrier.wait()
-        mine = latencies[i]
-        while time.perf_counter() < stop_at[0]:
-            t0 = time.perf_counter()
-            try:
-                ok, detail = make_request(conn, state, rng)
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                ok, detail = False, repr(exc)
-            if ok:
-                mine.append(time.perf_counter() - t0)
-            elif len(errors) < 20:
-                errors.append(detail)
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(n_clients)]
-    for t in threads:
-        t.start()
-    stop_at[0] = time.perf_counter() + seconds
-    t_start = time.perf_counter()
-    start_barrier.wait()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t_start
-    flat = sorted(x for per in latencies for x in per)
-    return {
-        "count": len(flat),
-        "rate": len(flat) / elapsed,
-        "p50_ms": 1000 * statistics.median(flat) if flat else float("nan"),
-        "p99_ms": 1000 * flat[int(0.99 * (len(flat) - 1))] if flat else float("nan"),
-        "errors": errors,
-    }
-
-
-def healthz_request(conn, state, rng):
+def healthz_request(conn, rng, state):
     conn.request("GET", "/healthz")
     response = conn.getresponse()
     response.read()
@@ -122,11 +72,11 @@ def healthz_request(conn, state, rng):
 
 
 def make_trade_request(markets, tokens):
-    def request(conn, state, rng):
+    def request(conn, rng, state):
         token = tokens[state["i"]]
         market = rng.choice(markets)
         outcome = rng.randrange(2)
-        held = state["held"].get((market, outcome), 0)
+        held = state.setdefault("held", {}).get((market, outcome), 0)
         roll = rng.random()
         if held >= 1000 and roll < 0.35:
             sell = rng.randint(1, held // 1000)
@@ -142,7 +92,7 @@ def make_trade_request(markets, tokens):
         if response.status != 201:
             return False, f"trade {response.status}: {payload[:200]!r}"
         shares = int(round(float(json.loads(payload)["shares"]) * 1000))
-        state["held"][(market, outcome)] = held + (shares if body.get("side") != "sell" else -shares)
+        state.setdefault("held", {})[(market, outcome)] = held + (shares if body.get("side") != "sell" else -shares)
         return True, ""
     return request
 
@@ -190,11 +140,11 @@ def main():
     print(f"{'endpoint':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
     for name, r in (("GET /healthz", health), ("POST /markets/{id}/trades/", trades)):
         print(f"{name:<28} {r['rate']:>9.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['count']:>9} "
-              f"{len(r['errors']):>7}")
+              f"{r['errors']:>7}")
     print(f"trades/s divided by healthz/s: {trades['rate'] / health['rate']:.3f}")
     print(f"trade rows in the database: {Trade.objects.count()}; ledger check: "
           f"{'all invariants hold' if not problems else problems[:5]}")
-    for err in (health["errors"] + trades["errors"])[:5]:
+    for err in (health["error_samples"] + trades["error_samples"])[:5]:
         print(f"error: {err}")
     return 1 if problems or trades["errors"] or health["errors"] else 0
 
