@@ -11,10 +11,13 @@ process shares it). Settings (all optional):
 - ``READOUT_LOGIN_LOCKOUT`` (seconds, default 900): how long a username or address stays locked once it reaches the
   limit.
 
-The address is REMOTE_ADDR: behind a proxy, the proxy must set it to the client's address (gunicorn
-``--forwarded-allow-ips`` or the proxy's PROXY protocol), otherwise every user shares the proxy's address.
+The address is REMOTE_ADDR, unless ``READOUT_TRUSTED_PROXIES`` (default 0) says how many proxies in front of the
+web processes append to X-Forwarded-For: then it is the address the outermost trusted proxy saw, that many entries
+from the right (entries further left are whatever the client sent and are never trusted). Behind a load balancer
+without this setting every user shares the balancer's address, and five failures from anyone lock everyone out.
 """
 import hashlib
+import ipaddress
 import math
 import time
 
@@ -43,6 +46,16 @@ def _subjects(*, username: str | None, ip: str | None) -> list[str]:
 
 
 def client_ip(request) -> str | None:
+    """The client's address (see the module docstring); REMOTE_ADDR when X-Forwarded-For is short or malformed."""
+    hops = getattr(settings, "READOUT_TRUSTED_PROXIES", 0)
+    if hops > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= hops:
+            candidate = forwarded[-hops]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -93,3 +93,38 @@ def test_admin_login_is_throttled_too(client, staff_user):
     locked = client.post("/admin/login/", {"username": staff_user.username, "password": "correct-horse-battery"})
     assert "Too many failed log-ins" in locked.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.7", "10.9.9.9"),  # no trusted proxy: the header is the client's word, ignored
+        (1, "203.0.113.7", "203.0.113.7"),  # one balancer appended what it saw
+        (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # a client-sent entry on the left is not trusted
+        (2, "6.6.6.6, 203.0.113.7, 10.0.0.2", "203.0.113.7"),  # CDN then balancer: two from the right
+        (2, "203.0.113.7", "10.9.9.9"),  # fewer entries than proxies: misconfigured or direct, use the peer
+        (1, "not-an-address", "10.9.9.9"),
+        (1, "", "10.9.9.9"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_client_ip_trusts_only_as_many_forwarded_entries_as_there_are_proxies(settings, proxies, forwarded, expected):
+    from django.test import RequestFactory
+
+    settings.READOUT_TRUSTED_PROXIES = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR=forwarded)
+    assert throttling.client_ip(request) == expected
+
+
+def test_behind_a_balancer_one_clients_failures_do_not_lock_out_another(settings, alice):
+    settings.READOUT_TRUSTED_PROXIES = 1
+
+    def via_balancer(username, password, client):
+        return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client).post(
+            "/accounts/login/", {"username": username, "password": password}
+        )
+
+    for attempt in range(5):  # one client guesses at five different accounts
+        assert via_balancer(f"nobody-{attempt}", "wrong", "198.51.100.1").status_code == 200
+    assert via_balancer("nobody-9", "wrong", "198.51.100.1").status_code == 429  # that address is locked
+    assert via_balancer("alice", PASSWORD, "198.51.100.2").status_code == 302  # another client is not
