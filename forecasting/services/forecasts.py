@@ -170,12 +170,15 @@ def _apply(
         fq.forecast_count += 1
         fq.save(update_fields=["current", "updated_at", "forecast_count"])
 
-    point = CommunityForecastPoint.objects.create(**_community_point_fields(question, active), created_at=now)
+    point = CommunityForecastPoint.objects.create(**community_point_fields(question, active), created_at=now)
     community_state_save(state=state, active=active, forecast=forecast, point=point)
     return forecast
 
 
-def _community_point_fields(question: Question, active: ActiveSet) -> dict:
+def community_point_fields(question: Question, active: ActiveSet) -> dict:
+    """The fields of a CommunityForecastPoint for ``active`` (the question's active forecasts): the count, and the
+    median and extremized probability (binary) or the mean CDF with its 10/50/90% quantiles in the question's units
+    (numeric). Used for every forecast and by ``generate_load_data`` to write the same points in bulk."""
     fields = {"question": question, "forecaster_count": len(active)}
     if len(active) == 0:
         return fields

@@ -363,9 +363,10 @@ def test_a_directory_stands_for_its_files(db, tmp_path):
 
 def test_a_failure_while_saving_rolls_the_whole_file_back(imported_seed_profile, seed_profile, tmp_path, monkeypatch):
     from assets import services
+    from assets.errors import ValidationError
 
     def broken(**kwargs):
-        raise services.ValidationError("disk on fire", field="trial")
+        raise ValidationError("disk on fire", field="trial")
 
     monkeypatch.setattr(services, "trial_event_add", broken)
     path = tmp_path / "renamed.txt"

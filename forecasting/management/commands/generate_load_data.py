@@ -37,7 +37,7 @@ from forecasting.bulk import rows_insert
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
 from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, Profile
-from forecasting.services.forecasts import _community_point_fields
+from forecasting.services.forecasts import community_point_fields
 from markets.models import Question
 
 FLUSH_ROWS = 100_000
@@ -225,7 +225,7 @@ def generate(*, users: int, questions: int, forecasts: int, seed: int, resolved_
                     projection[uid] = [current, at_db, at_db, 1]
                 else:
                     entry[0], entry[2], entry[3] = current, at_db, entry[3] + 1
-                point = _community_point_fields(question, active)
+                point = community_point_fields(question, active)
                 pid = next_point
                 next_point += 1
                 writer.points.append((pid, question.pk, at_db, point["forecaster_count"], point.get("median"),
