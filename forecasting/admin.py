@@ -18,6 +18,7 @@ from forecasting.models import Forecast, ProposedResolution, Profile, Resolution
 from markets.admin import QuestionAdmin as MarketsQuestionAdmin
 from markets.models import Question
 from markets.services import QUESTION_EDITABLE_FIELDS, question_create, question_open, question_update
+from forecasting.services import readouts
 from forecasting.services import resolution as services
 
 
@@ -111,7 +112,7 @@ admin.site.unregister(Readout)
 class ReadoutAdmin(AssetsReadoutAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        proposals = services.readout_after_admin_save(readout=obj)
+        proposals = readouts.readout_after_admin_save(readout=obj)
         if proposals:
             self.message_user(
                 request, f"{len(proposals)} resolution(s) proposed: confirm them on the Pending resolutions page.",

@@ -18,7 +18,8 @@ from django.db import transaction
 from assets.models import Endpoint, Readout, Trial
 from forecasting.models import ProposedResolution
 from forecasting.services.forecasts import forecast_create
-from forecasting.services.resolution import proposal_confirm, readout_propose, readout_upsert
+from forecasting.services.readouts import readout_propose, readout_upsert
+from forecasting.services.resolution import proposal_confirm
 from markets.models import Question
 from markets.services import question_create
 

@@ -18,6 +18,7 @@ from assets.models import Endpoint, Readout, Trial
 from forecasting.api.permissions import is_resolver
 from forecasting.forms import add_domain_error
 from forecasting.models import ProposedResolution, ResolutionEvent
+from forecasting.services import readouts
 from forecasting.services import resolution as services
 from markets.models import Question
 
@@ -108,7 +109,7 @@ def readout_new(request):
     form = ReadoutForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            readout = services.readout_create(created_by=request.user, **form.cleaned_data)
+            readout = readouts.readout_create(created_by=request.user, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

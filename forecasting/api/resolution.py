@@ -18,6 +18,7 @@ from assets.models import Endpoint, Readout, Trial
 from forecasting.api.ids import is_id
 from forecasting.api.permissions import IsResolver, is_resolver
 from forecasting.models import ProposedResolution, ResolutionEvent
+from forecasting.services import readouts
 from forecasting.services import resolution as services
 from markets.models import Question
 
@@ -189,7 +190,7 @@ class ReadoutListCreateView(ListAPIView):
     def post(self, request, *args, **kwargs):
         serializer = ReadoutInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        readout = services.readout_create(created_by=request.user, **serializer.validated_data)
+        readout = readouts.readout_create(created_by=request.user, **serializer.validated_data)
         return Response(ReadoutCreatedSerializer(readout).data, status=status.HTTP_201_CREATED)
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from forecasting.models import ProposedResolution
-from forecasting.services import resolution as resolution_services
+from forecasting.services import readouts as readout_services
 from markets.services import market_create
 from tests import factories
 from tests.forecasting.test_resolution_services import bound_question
@@ -50,7 +50,7 @@ def world(db):
     pfs = factories.EndpointFactory(code="PFS")
     question = bound_question(trial, pfs)
     market = market_create(question=question, b=100, created_by=staff)
-    resolution_services.readout_create(
+    readout_services.readout_create(
         trial=trial, endpoint=pfs, metric="hazard_ratio", value=0.64, source="ASCO 2026, abstract 1",
         known_at=timezone.now() - dt.timedelta(hours=1), created_by=staff,
     )

@@ -17,6 +17,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from forecasting.models import Forecast, ProposedResolution
+from forecasting.services import readouts as readout_services
 from forecasting.services import resolution as resolution_services
 from forecasting.services.forecasts import forecast_create
 from markets.models import Trade
@@ -174,7 +175,7 @@ def world(db, eager_celery, django_capture_on_commit_callbacks):  # noqa: F811
             question=resolved, outcome="no", known_at=timezone.now() - dt.timedelta(hours=1), actor=staff
         )
     pending = bound_question(trial, pfs)
-    resolution_services.readout_create(
+    readout_services.readout_create(
         trial=trial, endpoint=pfs, metric="hazard_ratio", value=0.64, source="ASCO 2026, abstract 1",
         known_at=timezone.now() - dt.timedelta(hours=1), created_by=staff,
     )

@@ -10,6 +10,7 @@ from assets.errors import StateError, ValidationError
 from assets.models import Readout
 from forecasting import tasks
 from forecasting.models import ProposedResolution, ResolutionEvent, Score
+from forecasting.services import readouts
 from forecasting.services import resolution as services
 from forecasting.services.forecasts import forecast_create
 from markets.models import Market, Question
@@ -62,7 +63,7 @@ def bound_numeric_question(trial, endpoint, *, metric="hazard_ratio", **kwargs):
 
 def readout(trial, endpoint, *, value=0.64, metric="hazard_ratio", source="ASCO 2026, abstract 1", known_at=None,
             user=None, **kwargs):
-    return services.readout_create(
+    return readouts.readout_create(
         trial=trial, endpoint=endpoint, metric=metric, value=value, source=source,
         known_at=known_at or timezone.now() - dt.timedelta(hours=1), created_by=user, **kwargs,
     )
@@ -253,8 +254,8 @@ def test_only_questions_bound_to_the_same_trial_endpoint_and_metric_get_proposal
 def test_proposals_are_idempotent_and_follow_an_updated_readout(trial, pfs, staff_user):
     question = bound_question(trial, pfs)
     fields = dict(trial=trial, endpoint=pfs, metric="hazard_ratio", source="ESMO 2026", known_at=timezone.now())
-    r1, created = services.readout_upsert(value=0.64, **fields)
-    r2, created_again = services.readout_upsert(value=0.74, **fields)
+    r1, created = readouts.readout_upsert(value=0.64, **fields)
+    r2, created_again = readouts.readout_upsert(value=0.74, **fields)
     assert created and not created_again and r1.pk == r2.pk
     proposal = ProposedResolution.objects.get(question=question)
     assert proposal.outcome == 0.0  # updated with the corrected value while pending
@@ -291,7 +292,7 @@ def test_readout_validation_names_the_field(trial, pfs, overrides, field, messag
                   known_at=timezone.now())
     fields.update(overrides)
     with pytest.raises(ValidationError, match=message) as exc:
-        services.readout_create(**fields)
+        readouts.readout_create(**fields)
     assert exc.value.field == field
     assert not Readout.objects.exists()
 
