@@ -38,7 +38,7 @@ migrate: install
 
 demo: migrate static
 	$(PY) manage.py load_demo
-	$(PY) manage.py ensure_demo_admin
+	$(PY) manage.py ensure_demo_admin --site http://$(HOST):$(PORT)
 
 run: demo
 	@echo "Serving Readout on http://$(HOST):$(PORT)/"

@@ -10,6 +10,9 @@ DEMO_ADMIN_PASSWORD = "readout-demo"  # noqa: S105 - a local demo account, print
 class Command(BaseCommand):
     help = "Create (or reset) the demo admin account and print its credentials. For local demos only."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--site", default="http://127.0.0.1:8000", help="where the site is served, for the message")
+
     def handle(self, *args, **options):
         user, _ = User.objects.get_or_create(
             username=DEMO_ADMIN_USERNAME, defaults={"email": "admin@readout.local"}
@@ -22,6 +25,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo admin: username '{DEMO_ADMIN_USERNAME}', password '{DEMO_ADMIN_PASSWORD}' "
-                "(log in at http://127.0.0.1:8000/admin/)"
+                f"(log in at {options['site'].rstrip('/')}/admin/)"
             )
         )
