@@ -127,9 +127,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Requests larger than this are refused with 413 before any parsing happens.
 # Proxies in front of the web processes that append the client's address to X-Forwarded-For (forecasting.throttling).
 READOUT_TRUSTED_PROXIES = env.int("READOUT_TRUSTED_PROXIES", default=0)
+
+# Requests larger than this are refused with 413 before any parsing happens.
 READOUT_MAX_BODY_BYTES = env.int("READOUT_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 READOUT_MAX_UPLOAD_BYTES = env.int("READOUT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = READOUT_MAX_BODY_BYTES

@@ -5,9 +5,10 @@ Why: a Django process holds ~100,000 long-lived container objects (modules, clas
 compiled templates). CPython's full (generation 2) collection walks all of them; on the benchmark machine that took
 60-80 ms and landed on roughly one request in fifty, which alone put the p99 of list pages over 150 ms while their
 p50 was 30 ms. Frozen objects are never scanned again, so a full collection then only walks what requests created
-since, and takes a few milliseconds. Nothing frozen is leaked that would otherwise have been freed: it is all
-reachable for the life of the process. (The same call also keeps forked workers from touching, and so copying,
-the memory pages of objects they inherited.)
+since, and takes a few milliseconds. Frozen objects are still freed by reference counting; only a reference cycle
+among them would outlive its use, and what is alive after warm-up (modules, URL patterns, compiled templates) lives
+as long as the process anyway. (The same call also keeps forked workers from touching, and so copying, the memory
+pages of objects they inherited.)
 
 ``wsgi.py`` calls :func:`warm_up_and_freeze` once per process after building the application. Set
 ``READOUT_GC_FREEZE=false`` to skip it (e.g. to compare).

@@ -2,7 +2,7 @@
 
 They are simple tags built with ``format_html`` rather than ``{% include %}`` templates: a list page shows each of
 them once or twice per row, and an include costs a template context push, a lookup and a render per use, which on a
-50-row page was most of the page's time. Output is escaped exactly as the template would escape it.
+25-row page was most of the page's time. Output is escaped exactly as the template would escape it.
 
 Usage: ``{% load question_tags %}`` then ``{% question_badges q %}``, ``{% question_links q %}``,
 ``{% close_time q now %}``, ``{% community_cell row.community %}``.
