@@ -61,15 +61,18 @@ def _demo_users() -> list[User]:
     return users
 
 
-def _events(rng: random.Random, users: list[User], start: dt.datetime, end: dt.datetime):
-    """Each forecaster joins at a random time and updates 0-4 times; returns (time, user, progress 0..1), sorted."""
+def forecast_events(rng: random.Random, users: list[User], start: dt.datetime, end: dt.datetime, *, count: int,
+                    join_within: float = 0.7, updates: int = 5, gap: tuple[float, float] = (0.03, 0.25)):
+    """Demo forecasting activity: ``count`` of the users each join at a random time in the first ``join_within`` of
+    the span and forecast 1 to ``updates`` times, ``gap`` (fractions of the span) apart. Returns (time, user,
+    progress 0..1), sorted by time."""
     span = (end - start).total_seconds()
     events = []
-    for user in rng.sample(users, k=rng.randint(len(users) * 2 // 3, len(users))):
-        t = rng.uniform(0, span * 0.7)
-        for _ in range(rng.randint(1, 5)):
+    for user in rng.sample(users, k=count):
+        t = rng.uniform(0, span * join_within)
+        for _ in range(rng.randint(1, updates)):
             events.append((start + dt.timedelta(seconds=t), user, t / span))
-            t += rng.uniform(span * 0.03, span * 0.25)
+            t += rng.uniform(span * gap[0], span * gap[1])
             if t >= span:
                 break
     return sorted(events, key=lambda e: e[0])
@@ -80,7 +83,8 @@ def _forecast_demo_history(question, users: list[User], rng: random.Random) -> i
         return 0
     end = min(timezone.now() - dt.timedelta(hours=1), question.scheduled_close_time - dt.timedelta(days=1))
     count = 0
-    for at, user, progress in _events(rng, users, question.open_time + dt.timedelta(hours=2), end):
+    count = rng.randint(len(users) * 2 // 3, len(users))
+    for at, user, progress in forecast_events(rng, users, question.open_time + dt.timedelta(hours=2), end, count=count):
         rationale = rng.choice(RATIONALES)
         if question.is_binary:
             a, b = BINARY_BELIEFS.get(question.slug, (0.5, 0.5))

@@ -105,17 +105,10 @@ def _forecasters() -> list:
 
 
 def _history(question: Question, users: list, rng: random.Random, spec: dict, end: dt.datetime) -> int:
-    start = question.open_time + dt.timedelta(days=1)
-    span = (end - start).total_seconds()
-    events = []
-    for user in rng.sample(users, k=max(2, len(users) * 3 // 4)):
-        t = rng.uniform(0, span * 0.6)
-        for _ in range(rng.randint(1, 4)):
-            events.append((start + dt.timedelta(seconds=t), user, t / span))
-            t += rng.uniform(span * 0.05, span * 0.3)
-            if t >= span:
-                break
-    events.sort(key=lambda e: e[0])
+    from forecasting.demo import forecast_events  # forecasting.demo imports this module
+
+    events = forecast_events(rng, users, question.open_time + dt.timedelta(days=1), end,
+                             count=max(2, len(users) * 3 // 4), join_within=0.6, updates=4, gap=(0.05, 0.3))
     for at, user, progress in events:
         if question.is_binary:
             a, b = spec["beliefs"]

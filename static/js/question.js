@@ -126,6 +126,26 @@
       });
   }
 
+  // A community-history chart: stepped lines over time, legend below, nearest-point tooltips.
+  // opts.y: the y scale; opts.label: the tooltip line of a point; opts.legendFilter: which legend items to show.
+  function historyChart(canvas, data, datasets, opts) {
+    var labels = { boxWidth: 12 };
+    if (opts.legendFilter) labels.filter = opts.legendFilter;
+    return new Chart(canvas, {
+      type: "line",
+      data: { datasets: datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false,
+        interaction: { mode: "nearest", intersect: false },
+        scales: { x: timeScale(data), y: opts.y },
+        plugins: {
+          legend: { position: "bottom", labels: labels },
+          tooltip: { callbacks: { label: opts.label } },
+        },
+      },
+    });
+  }
+
   function binaryHistory(canvas, data) {
     var median = withTail(data.series.filter(function (p) { return p.median !== null; }).map(function (p) {
       return { x: Date.parse(p.created_at), y: p.median * 100, n: p.forecaster_count };
@@ -145,24 +165,12 @@
       datasets.push({ label: "Your forecasts", data: mine, type: "scatter", borderColor: COLORS.mine,
         backgroundColor: COLORS.mine, pointRadius: 5, pointHoverRadius: 7, showLine: false });
     }
-    return new Chart(canvas, {
-      type: "line",
-      data: { datasets: datasets },
-      options: {
-        responsive: true, maintainAspectRatio: false, animation: false,
-        interaction: { mode: "nearest", intersect: false },
-        scales: {
-          x: timeScale(data),
-          y: { min: 0, max: 100, ticks: { callback: function (v) { return v + "%"; } }, title: { display: false } },
-        },
-        plugins: {
-          legend: { position: "bottom", labels: { boxWidth: 12 } },
-          tooltip: { callbacks: { label: function (ctx) {
-            var label = ctx.dataset.label + ": " + Number(ctx.parsed.y.toFixed(1)) + "%";
-            if (ctx.raw && ctx.raw.n) label += " (" + ctx.raw.n + " forecasters)";
-            return label;
-          } } },
-        },
+    return historyChart(canvas, data, datasets, {
+      y: { min: 0, max: 100, ticks: { callback: function (v) { return v + "%"; } }, title: { display: false } },
+      label: function (ctx) {
+        var label = ctx.dataset.label + ": " + Number(ctx.parsed.y.toFixed(1)) + "%";
+        if (ctx.raw && ctx.raw.n) label += " (" + ctx.raw.n + " forecasters)";
+        return label;
       },
     });
   }
@@ -186,24 +194,11 @@
       datasets.push({ label: "Your median", data: mine, type: "scatter", borderColor: COLORS.mine,
         backgroundColor: COLORS.mine, pointRadius: 5, showLine: false });
     }
-    return new Chart(canvas, {
-      type: "line",
-      data: { datasets: datasets },
-      options: {
-        responsive: true, maintainAspectRatio: false, animation: false,
-        interaction: { mode: "nearest", intersect: false },
-        scales: {
-          x: timeScale(data),
-          y: { type: data.log_scale ? "logarithmic" : "linear", title: { display: !!data.unit, text: data.unit },
-               ticks: valueTicks(data.log_scale) },
-        },
-        plugins: {
-          legend: { position: "bottom", labels: { boxWidth: 12, filter: function (item) { return item.text !== "10th percentile"; } } },
-          tooltip: { callbacks: { label: function (ctx) {
-            return ctx.dataset.label + ": " + fmt(ctx.parsed.y) + (data.unit ? " " + data.unit : "");
-          } } },
-        },
-      },
+    return historyChart(canvas, data, datasets, {
+      y: { type: data.log_scale ? "logarithmic" : "linear", title: { display: !!data.unit, text: data.unit },
+           ticks: valueTicks(data.log_scale) },
+      legendFilter: function (item) { return item.text !== "10th percentile"; },
+      label: function (ctx) { return ctx.dataset.label + ": " + fmt(ctx.parsed.y) + (data.unit ? " " + data.unit : ""); },
     });
   }
 
