@@ -3,7 +3,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from forecasting.models import LeaderboardEntry, LeaderboardScope
+from forecasting.models import LeaderboardEntry, LeaderboardScope, Score
 from forecasting.services.leaderboards import leaderboards_rebuild
 from forecasting.services.scoring import question_score
 from tests import factories
@@ -122,6 +122,8 @@ def test_profile_and_calibration_pages_render(scored_question):
     client = Client()
     profile = client.get("/users/ann/").content.decode()
     assert "Ann" in profile and scored_question.title in profile and "/users/ann/calibration/" in profile
+    ann = Score.objects.get(question=scored_question, user__username="ann")
+    assert f'<td class="num">{ann.loss:.3f}</td>' in profile and f'<td class="num">{ann.relative:.4f}</td>' in profile
     page = client.get("/users/ann/calibration/").content.decode()
     assert "calibration-chart" in page and "Murphy decomposition" in page
     empty = client.get("/users/bob/calibration/")
