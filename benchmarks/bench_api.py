@@ -81,8 +81,8 @@ def get(path_or_paths, headers: dict | None = None, must_contain: bytes = b""):
         conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         body = response.read()
-        ok = response.status == 200 and must_contain in body
-        return ok, f"GET {path} {response.status}{'' if must_contain in body else f' without {must_contain!r}'}: {body[:200]!r}"
+        missing = "" if must_contain in body else f" without {must_contain!r}"
+        return response.status == 200 and not missing, f"GET {path} {response.status}{missing}: {body[:200]!r}"
     return request
 
 
@@ -135,17 +135,20 @@ def targets(*, writes_ok: bool, data: dict | None) -> dict:
 
 
 def _forecaster_session(question):
-    """A signed-in session (a django_session row, deleted after the run) for someone who forecast ``question``:
-    their page has the forecast form, their history and their current forecast on top of what anyone sees."""
+    """A signed-in session (in the configured session store; deleted after the run) for someone who forecast
+    ``question``: their page has the forecast form, their history and their current forecast on top of what
+    anyone sees."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from forecasting.models import ForecasterQuestion
 
     fq = ForecasterQuestion.objects.filter(question=question).select_related("user").order_by("pk").first()
     if fq is None:
         return None
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()  # the engine the server reads sessions from
     store.update({SESSION_KEY: str(fq.user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
                   HASH_SESSION_KEY: fq.user.get_session_auth_hash()})
     store.create()

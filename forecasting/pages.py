@@ -241,7 +241,9 @@ def _display_name(user) -> str:
 def _detail_context(request, question: Question, *, form=None) -> dict:
     user = request.user
     community, series = selectors.community_for_page(question=question)
-    series = [{key: _finite(value) if isinstance(value, float) else value for key, value in row.items()} for row in series]
+    series = [
+        {key: _finite(value) if isinstance(value, float) else value for key, value in row.items()} for row in series
+    ]
     history = list(selectors.forecast_history(question=question, user=user)) if user.is_authenticated else []
     current = selectors.current_forecast(question=question, user=user)
     can_forecast = user.is_authenticated and question.accepts_forecasts()
