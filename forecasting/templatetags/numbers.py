@@ -1,8 +1,9 @@
 """``fixed``: a number with a fixed count of decimals, for tables with many numbers per row.
 
 Django's ``floatformat`` goes through ``Decimal`` and the localization machinery on every call; a 50-row scores
-table calls it 200 times, which was a fifth of the question page's time. Readout's pages are not localized (no
-thousands separator, "." decimal point), so a format string gives the same text in a fraction of the time.
+table calls it 200 times, about a tenth of the question page's time when profiled. Readout's pages are not
+localized (no thousands separator, "." decimal point), so a format string gives the same text in a fraction of the
+time.
 """
 import math
 
