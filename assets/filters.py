@@ -5,7 +5,7 @@ and ``/api/v1/assets/?q=cc-92480&sponsor=bristol-myers-squibb`` always agree. An
 naming the parameter (HTTP 400 in the API; shown above the list on a page).
 """
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from assets import selectors
 from assets.models import Asset, Company, Indication, NewsItem, Trial
@@ -24,11 +24,7 @@ class CompanyFilter(django_filters.FilterSet):
         fields = ["q"]
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        matches = Company.objects.filter(Q(name__icontains=value) | Q(aliases__name__icontains=value))
-        return queryset.filter(pk__in=matches.values("pk"))
+        return selectors.company_search(queryset, value)
 
 
 class AssetFilter(django_filters.FilterSet):
@@ -116,8 +112,4 @@ class NewsItemFilter(django_filters.FilterSet):
         fields = ["date", "asset", "trial", "company"]
 
     def filter_trial(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        trials = Trial.objects.filter(Q(slug=value) | Q(registry_id__iexact=value) | Q(acronym__iexact=value))
-        return queryset.filter(pk__in=NewsItem.objects.filter(trials__in=trials).values("pk"))
+        return selectors.news_mentioning_trial(queryset, value)

@@ -20,8 +20,8 @@ from assets.models import (
     Readout,
     Trial,
     TrialEndpoint,
-    endpoint_kind_rank,
     TrialEvent,
+    endpoint_kind_rank,
 )
 
 
@@ -29,6 +29,19 @@ from assets.models import (
 
 def company_list_queryset() -> QuerySet[Company]:
     return Company.objects.prefetch_related("aliases")
+
+
+def company_search(queryset: QuerySet[Company], text: str) -> QuerySet[Company]:
+    """Narrow ``queryset`` to companies whose name or any alias contains ``text`` (case-insensitive).
+
+    A ``pk IN (subquery)`` rather than a join, as in :func:`asset_search`, so a company with two matching aliases
+    is listed once.
+    """
+    text = text.strip()
+    if not text:
+        return queryset
+    matches = Company.objects.filter(Q(name__icontains=text) | Q(aliases__name__icontains=text))
+    return queryset.filter(pk__in=matches.values("pk"))
 
 
 def sponsor_choices() -> QuerySet[Company]:
@@ -192,7 +205,7 @@ def trial_endpoints_by_kind(trial: Trial) -> list[tuple[str, list[TrialEndpoint]
     for te in trial.trial_endpoints.all():
         groups.setdefault(te.kind, []).append(te)
     labels = dict(TrialEndpoint.Kind.choices)
-    return [(labels.get(kind, kind), items) for kind, items in groups.items() if items]
+    return [(labels.get(kind, kind), items) for kind, items in groups.items()]
 
 
 @dataclass(frozen=True)
@@ -214,6 +227,28 @@ def readouts_by_source(readouts: Iterable[Readout]) -> list[ReadoutSource]:
         ReadoutSource(source=source, url=url, known_at=max(r.known_at for r in rows), readouts=rows)
         for (source, url), rows in groups.items()
     ]
+
+
+# --- news --------------------------------------------------------------------------------------------------------
+
+def news_api_queryset() -> QuerySet[NewsItem]:
+    """News items, newest first, with the ids of their companies, assets and trials: a fixed number of queries."""
+    return NewsItem.objects.prefetch_related(
+        Prefetch("companies", queryset=Company.objects.only("pk")),
+        Prefetch("assets", queryset=Asset.objects.only("pk")),
+        Prefetch("trials", queryset=Trial.objects.only("pk")),
+    ).order_by("-date", "-pk")
+
+
+def news_mentioning_trial(queryset: QuerySet[NewsItem], identifier: str) -> QuerySet[NewsItem]:
+    """Narrow ``queryset`` to items that mention a trial named by ``identifier``: its slug, or its NCT id or acronym
+    ignoring case. An acronym shared by several trials matches the news of each; a blank identifier narrows nothing.
+    """
+    identifier = identifier.strip()
+    if not identifier:
+        return queryset
+    trials = Trial.objects.filter(slug=identifier) | Trial.objects.filter_identifier(identifier)
+    return queryset.filter(pk__in=NewsItem.objects.filter(trials__in=trials).values("pk"))
 
 
 # --- timelines ---------------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 Every list runs a fixed number of queries whatever the page size: the querysets come from ``assets.selectors``
 with the joins and prefetches their serializers need.
 """
-from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -13,7 +12,7 @@ from rest_framework.exceptions import APIException, NotFound
 from assets import selectors
 from assets.api import serializers as s
 from assets.filters import AssetFilter, CompanyFilter, NewsItemFilter, TrialFilter
-from assets.models import Asset, Company, Endpoint, Indication, NewsItem, Trial
+from assets.models import Endpoint, Indication, Trial
 
 # SearchFilter is a project default but these endpoints search with the FilterSets' ``q`` instead.
 FILTER_BACKENDS = [DjangoFilterBackend, filters.OrderingFilter]
@@ -125,11 +124,7 @@ class TrialViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class NewsItemViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = NewsItem.objects.prefetch_related(
-        Prefetch("companies", queryset=Company.objects.only("pk")),
-        Prefetch("assets", queryset=Asset.objects.only("pk")),
-        Prefetch("trials", queryset=Trial.objects.only("pk")),
-    ).order_by("-date", "-pk")
+    queryset = selectors.news_api_queryset()
     serializer_class = s.NewsItemSerializer
     filter_backends = FILTER_BACKENDS
     filterset_class = NewsItemFilter

@@ -17,6 +17,7 @@ from assets.errors import ValidationError
 from assets.importers.common import ImportFileError, ImportResult, decode_text
 from assets.importers.endpoints import derive_endpoint
 from assets.importers.indications import find_indications
+from assets.importers.save import trial_endpoint_save
 
 NCT_ID = re.compile(r"^NCT\d{8}$")
 PHASES = {"EARLY_PHASE1": 1, "PHASE1": 1, "PHASE2": 2, "PHASE3": 3, "PHASE4": 4, "NA": None}
@@ -328,11 +329,11 @@ def _save_study(record: StudyRecord, result: ImportResult) -> str:
         sponsor, created = services.company_get_or_create_by_name(name=record.sponsor, canonical=True)
         result.note(f"company {sponsor.name}", created)
     indication = None
-    for condition in record.conditions:
+    if record.conditions:  # the first condition names the indication
+        condition = record.conditions[0]
         found = find_indications(condition)
         name, abbreviation = (found[0].name, found[0].abbreviation) if found else (condition[:1].upper() + condition[1:], "")
         indication, _ = services.indication_get_or_create(name=name[:200], abbreviation=abbreviation)
-        break
     assets = []
     for name in record.interventions:
         asset = services.asset_find_by_name(name=name) if name else None
@@ -348,11 +349,9 @@ def _save_study(record: StudyRecord, result: ImportResult) -> str:
     for order, arm in enumerate(record.arms):
         services.trial_arm_upsert(trial=trial, name=arm.name, role=arm.role, description=arm.description, order=order, fill_description=True)
     for order, ep in enumerate(record.endpoints):
-        if ep.known:
-            endpoint, _ = services.endpoint_get_or_create(code=ep.code, name=ep.name)
-        else:
-            endpoint, _ = services.endpoint_get_or_create_unknown(code=ep.code, name=ep.name)
-        services.trial_endpoint_set(trial=trial, endpoint=endpoint, kind=ep.kind, description=ep.measure, order=order)
+        trial_endpoint_save(
+            trial=trial, code=ep.code, name=ep.name, known=ep.known, kind=ep.kind, description=ep.measure, order=order
+        )
     if record.start_date and record.start_actual:
         services.trial_event_add(trial=trial, kind="start", date=record.start_date, description="trial started", precision=record.start_precision)
     return f"trial {trial}, {len(record.arms)} arms, {len(record.endpoints)} endpoints"

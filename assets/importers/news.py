@@ -162,6 +162,7 @@ def import_news(*, filename: str, data: bytes) -> ImportResult:
             named = [t for t in trials if t.acronym and _named(sentence_key, [t.acronym])]
             if named:
                 last = named[-1]
-    links = [f"{len(x)} {label}{'s' if len(x) != 1 else ''}" for x, label in ((companies, "company"), (assets, "asset"), (trials, "trial"))]
-    result.summary = f"news {doc.date}, " + ", ".join(links).replace("companys", "companies")
+    counts = ((companies, "company", "companies"), (assets, "asset", "assets"), (trials, "trial", "trials"))
+    links = [f"{len(rows)} {one if len(rows) == 1 else many}" for rows, one, many in counts]
+    result.summary = f"news {doc.date}, " + ", ".join(links)
     return result

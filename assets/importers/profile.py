@@ -16,6 +16,7 @@ from assets.errors import ValidationError
 from assets.importers.common import ImportFileError, ImportResult, check_length, decode_text
 from assets.importers.extract import extract_trials
 from assets.importers.indications import IndicationMention, find_indications
+from assets.importers.save import trial_endpoint_save
 from assets.importers.text import split_emoji, split_sentences
 from assets.importers.trials import NCT_RE, Paragraph, TrialFacts
 
@@ -326,11 +327,9 @@ def _save_trial(facts: TrialFacts, *, asset, sponsor, indications, result: Impor
     for order, arm in enumerate(facts.arms):
         services.trial_arm_upsert(trial=trial, name=arm.name, role=arm.role, description=arm.description, order=order)
     for order, ep in enumerate(facts.endpoints):
-        if ep.known:
-            endpoint, _ = services.endpoint_get_or_create(code=ep.code, name=ep.name)
-        else:
-            endpoint, _ = services.endpoint_get_or_create_unknown(code=ep.code, name=ep.name)
-        services.trial_endpoint_set(trial=trial, endpoint=endpoint, kind=ep.kind, description=ep.phrase, order=order)
+        trial_endpoint_save(
+            trial=trial, code=ep.code, name=ep.name, known=ep.known, kind=ep.kind, description=ep.phrase, order=order
+        )
     for event in facts.events:
         _, created = services.trial_event_add(
             trial=trial, kind=event.kind, date=event.date, description=event.description, precision=event.precision
