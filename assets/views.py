@@ -1,7 +1,6 @@
 """Server-rendered pages for assets and trials. Thin: filter with a FilterSet, read with selectors, render."""
 from urllib.parse import urlencode
 
-from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,19 +8,7 @@ from django.urls import reverse
 from assets import selectors
 from assets.filters import PHASE_CHOICES, AssetFilter, TrialFilter
 from assets.models import Trial
-
-PAGE_SIZE = 25
-
-
-def paginate(request, object_list, *, per_page: int = PAGE_SIZE) -> Page:
-    """The page of ``object_list`` named by ``?page=`` (the last page if too high, the first if not a number).
-
-    The returned page carries ``elided_range`` (1 … 4 5 6 … 20) for ``templates/includes/pagination.html``.
-    """
-    paginator = Paginator(object_list, per_page)
-    page = paginator.get_page(request.GET.get("page"))
-    page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    return page
+from assets.paging import paginate
 
 
 def _active_filters(filterset) -> bool:

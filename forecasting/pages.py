@@ -15,12 +15,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.errors import DomainError
+from assets.paging import paginate
 from forecasting import selectors, selectors_scoring
 from markets.selectors import market_panel_context
 
@@ -38,7 +38,6 @@ from forecasting.services.forecasts import forecast_create, forecast_withdraw
 from markets.models import Question
 from markets.services import question_create, question_open, question_update
 
-PAGE_SIZE = 25
 SORTS = {
     "close": "Closing soonest",
     "-close": "Closing latest",
@@ -117,13 +116,6 @@ def _rows(questions, community_map) -> list[QuestionRow]:
     return [QuestionRow(q, community_summary(q, community_map.get(q.pk))) for q in questions]
 
 
-def _paginate(request, object_list, *, per_page: int = PAGE_SIZE) -> Page:
-    paginator = Paginator(object_list, per_page)
-    page = paginator.get_page(request.GET.get("page"))
-    page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    return page
-
-
 def _staff_required(view):
     """Anonymous users go to the login page; logged-in users who are not staff get 403."""
 
@@ -154,7 +146,7 @@ def question_list(request):
     filters = {name: params.get(name, "").strip() for name in ("asset", "trial", "status", "type", "q")}
     sort = params.get("sort") if params.get("sort") in SORTS else "close"
     questions = selectors.question_rows(filters=filters, ordering=sort, include_drafts=request.user.is_staff)
-    page = _paginate(request, questions)
+    page = paginate(request, questions)
     rows = _rows(page.object_list, selectors.community_latest_map(questions=page.object_list))
     statuses = Question.Status.choices if request.user.is_staff else [
         choice for choice in Question.Status.choices if choice[0] != Question.Status.DRAFT
@@ -367,7 +359,7 @@ class MyForecastRow:
 
 @login_required
 def my_forecasts(request):
-    page = _paginate(request, selectors.my_forecasts(user=request.user))
+    page = paginate(request, selectors.my_forecasts(user=request.user))
     questions = [fq.question for fq in page.object_list]
     community_map = selectors.community_latest_map(questions=questions)
     rows = [

@@ -1,24 +1,17 @@
 """Pages for leaderboards, calibration, profiles (track records) and CSV downloads. Thin views over
 forecasting.selectors_scoring; leaderboards are served from stored rows in a constant number of queries."""
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from assets.paging import paginate
 from forecasting import exports
 from forecasting import selectors_scoring as sel
 from forecasting.models import LeaderboardScope
 from markets.models import Question
 
-PAGE_SIZE = 50
+PAGE_SIZE = 50  # leaderboard rows a page
 Kind = LeaderboardScope.Kind
-
-
-def _paginate(request, object_list, per_page=PAGE_SIZE):
-    paginator = Paginator(object_list, per_page)
-    page = paginator.get_page(request.GET.get("page"))
-    page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    return page
 
 
 def _scope_from(request) -> tuple[str, str]:
@@ -34,7 +27,7 @@ def leaderboard_page(request):
     ordering = request.GET.get("order") if request.GET.get("order") in sel.LEADERBOARD_ORDERINGS else "relative"
     scopes = list(sel.leaderboard_scopes())
     current = next((s for s in scopes if s.kind == kind and s.key == key), None)
-    page = _paginate(request, sel.leaderboard(scope_kind=kind, scope_key=key, ordering=ordering))
+    page = paginate(request, sel.leaderboard(scope_kind=kind, scope_key=key, ordering=ordering), per_page=PAGE_SIZE)
     groups = [(label, [s for s in scopes if s.kind == value]) for value, label in Kind.choices]
     return render(
         request,
@@ -65,7 +58,7 @@ def _user_or_404(username):
 def user_profile(request, username):
     """A forecaster's profile: display name, totals and resolved questions with their scores."""
     person = _user_or_404(username)
-    page = _paginate(request, sel.user_track_record(user=person), per_page=25)
+    page = paginate(request, sel.user_track_record(user=person), per_page=25)
     return render(
         request,
         "scoring/profile.html",
