@@ -9,7 +9,6 @@ loader twice, or after an importer created the same company or asset, updates ra
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import Counter
 
 from assets.models import (
@@ -21,12 +20,12 @@ from assets.models import (
     CompanyAlias,
     Endpoint,
     Indication,
-    NewsItem,
     Readout,
     Trial,
     TrialEndpoint,
     TrialEvent,
 )
+from assets.services import news_item_upsert
 
 ENDPOINTS = [
     ("PFS", "Progression-free survival", "Time from randomisation to disease progression or death."),
@@ -377,11 +376,6 @@ READOUTS = [
 ]
 
 
-def news_content_hash(body: str) -> str:
-    """SHA-256 (hex) of the body with whitespace collapsed and case folded: the demo's NewsItem key."""
-    return hashlib.sha256(" ".join(body.split()).casefold().encode()).hexdigest()
-
-
 def assets_demo_load() -> list[str]:
     """Create or update the demo rows and return one summary line per kind of row.
 
@@ -491,19 +485,12 @@ def assets_demo_load() -> list[str]:
 
     news = {}
     for spec in NEWS:
-        item, was_created = NewsItem.objects.update_or_create(
-            content_hash=news_content_hash(spec["body"]),
-            defaults={
-                "date": spec["date"],
-                "title": spec["title"],
-                "body": spec["body"],
-                "source": spec["source"],
-                "url": spec.get("url", ""),
-            },
+        item, was_created = news_item_upsert(
+            date=spec["date"], body=spec["body"], title=spec["title"], source=spec["source"], url=spec.get("url", ""),
+            companies=[companies[name] for name in spec["companies"]],
+            assets=[assets[name] for name in spec["assets"]],
+            trials=[trials[key] for key in spec["trials"]],
         )
-        item.companies.add(*(companies[name] for name in spec["companies"]))
-        item.assets.add(*(assets[name] for name in spec["assets"]))
-        item.trials.add(*(trials[key] for key in spec["trials"]))
         news[spec["key"]] = item
         tally("news items", was_created)
 

@@ -16,23 +16,11 @@ from forecasting.forms import QuestionForm
 from forecasting.login_views import ThrottledAdminAuthenticationForm
 from forecasting.models import Forecast, ProposedResolution, Profile, ResolutionEvent
 from markets.admin import QuestionAdmin as MarketsQuestionAdmin
+from markets.admin import ReadOnlyAdmin
 from markets.models import Question
 from markets.services import QUESTION_EDITABLE_FIELDS, question_create, question_open, question_update
 from forecasting.services import readouts
 from forecasting.services import resolution as services
-
-
-class ReadOnlyAdminMixin:
-    """For append-only rows: viewable and searchable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Profile)
@@ -44,7 +32,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Forecast)
-class ForecastAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ForecastAdmin(ReadOnlyAdmin):
     list_display = ("question", "user", "kind", "probability", "created_at")
     list_filter = ("kind", "question__type", "question__status")
     search_fields = ("user__username", "question__title", "rationale")
@@ -53,36 +41,34 @@ class ForecastAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False  # counting millions of forecasts on every page is slow
 
 
-@admin.action(description="Confirm selected proposals (resolve their questions)")
-def confirm_proposals(modeladmin, request, queryset):
-    confirmed = 0
-    for proposal in queryset.select_related("question").order_by("question_id", "readout__known_at", "pk"):
-        if proposal.status != ProposedResolution.Status.PENDING:
-            continue
+def _decide_pending(modeladmin, request, queryset, decide, verb: str) -> None:
+    """Apply ``decide`` (proposal_confirm or proposal_reject) to each selected pending proposal, in order, reporting
+    each refusal and then how many succeeded."""
+    decided = 0
+    for proposal in queryset.filter(status=ProposedResolution.Status.PENDING).select_related("question"):
         try:
-            services.proposal_confirm(proposal=proposal, actor=request.user)
+            decide(proposal=proposal, actor=request.user)
         except DomainError as exc:
             modeladmin.message_user(request, f"{proposal.question}: {exc.message}", level=messages.ERROR)
         else:
-            confirmed += 1
-    modeladmin.message_user(request, f"Confirmed {confirmed} proposal(s).", level=messages.SUCCESS)
+            decided += 1
+    modeladmin.message_user(request, f"{verb} {decided} proposal(s).", level=messages.SUCCESS)
+
+
+@admin.action(description="Confirm selected proposals (resolve their questions)")
+def confirm_proposals(modeladmin, request, queryset):
+    # Earliest-public readout first per question: it fixes the earliest known_at (as proposals_confirm_all).
+    queryset = queryset.order_by("question_id", "readout__known_at", "pk")
+    _decide_pending(modeladmin, request, queryset, services.proposal_confirm, "Confirmed")
 
 
 @admin.action(description="Reject selected proposals")
 def reject_proposals(modeladmin, request, queryset):
-    rejected = 0
-    for proposal in queryset.filter(status=ProposedResolution.Status.PENDING):
-        try:
-            services.proposal_reject(proposal=proposal, actor=request.user)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{proposal.question}: {exc.message}", level=messages.ERROR)
-        else:
-            rejected += 1
-    modeladmin.message_user(request, f"Rejected {rejected} proposal(s).", level=messages.SUCCESS)
+    _decide_pending(modeladmin, request, queryset, services.proposal_reject, "Rejected")
 
 
 @admin.register(ProposedResolution)
-class ProposedResolutionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProposedResolutionAdmin(ReadOnlyAdmin):
     """Proposals change state only through the services (confirm / reject), never by editing."""
 
     list_display = ("question", "readout", "outcome", "status", "created_at", "decided_by", "decided_at")
@@ -97,7 +83,7 @@ class ProposedResolutionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ResolutionEvent)
-class ResolutionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ResolutionEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "question", "action", "outcome", "known_at", "source", "actor")
     list_filter = ("action",)
     search_fields = ("question__title", "source", "note", "actor__username")

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -132,9 +132,7 @@ def pending(request):
     )
     pending_ids = ProposedResolution.objects.filter(status=ProposedResolution.Status.PENDING).values("question_id")
     awaiting = (
-        Question.objects.filter(
-            Q(status=Question.Status.CLOSED) | Q(status=Question.Status.OPEN, scheduled_close_time__lte=timezone.now())
-        )
+        Question.objects.filter_awaiting_resolution()
         .exclude(pk__in=pending_ids)
         .select_related("trial", "endpoint")
         .order_by("scheduled_close_time", "pk")[:100]

@@ -11,7 +11,8 @@ from markets.units import points_text
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """History and balances are written by the services only."""
+    """For rows written by the services only (history, balances): viewable and searchable, never added, changed or
+    deleted here. forecasting.admin uses it too."""
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -20,6 +20,14 @@ class QuestionQuerySet(models.QuerySet):
     def filter_due_to_close(self, *, at=None):
         return self.filter(status=Question.Status.OPEN, scheduled_close_time__lte=at or timezone.now())
 
+    def filter_awaiting_resolution(self, *, at=None):
+        """Questions whose answer an admin may now enter: closed, or open past their scheduled close (the periodic
+        close has not run yet)."""
+        at = at or timezone.now()
+        return self.filter(
+            Q(status=Question.Status.CLOSED) | Q(status=Question.Status.OPEN, scheduled_close_time__lte=at)
+        )
+
 
 class Question(models.Model):
     class Type(models.TextChoices):

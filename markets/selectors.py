@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from markets import lmsr
 from markets.buckets import bucket_bounds, outcome_labels
@@ -24,13 +25,14 @@ UNSETTLED = (Market.Status.OPEN, Market.Status.CLOSED)
 CHART_MAX_POINTS = 600
 
 
+def _prices_from(q, b) -> list[float]:
+    """Prices per outcome (they sum to 1) for outstanding milli-shares ``q`` and liquidity ``b``."""
+    return [float(p) for p in lmsr.prices(lmsr.quantities_from_millishares(q), b)]
+
+
 def market_prices(market: Market) -> list[float]:
     """Current prices per outcome (they sum to 1)."""
-    return [float(p) for p in lmsr.prices(lmsr.quantities_from_millishares(market.q), market.b)]
-
-
-def _prices_from(q, b) -> list[float]:
-    return [float(p) for p in lmsr.prices(lmsr.quantities_from_millishares(q), b)]
+    return _prices_from(market.q, market.b)
 
 
 def market_list(*, user=None) -> QuerySet:
@@ -175,21 +177,16 @@ def portfolio(*, user) -> Portfolio:
         if market.status in UNSETTLED:
             if p.shares == 0:
                 if p.realised:
-                    result.positions.append(PositionRow(market, p.outcome, _label(market, p.outcome), 0, 0,
+                    result.positions.append(PositionRow(market, p.outcome, market.outcome_label(p.outcome), 0, 0,
                                                         p.realised, 0.0, 0))
                 continue
             price = prices.setdefault(market.pk, market_prices(market))[p.outcome]
-            result.positions.append(PositionRow(market, p.outcome, _label(market, p.outcome), p.shares, p.cost_basis,
+            result.positions.append(PositionRow(market, p.outcome, market.outcome_label(p.outcome), p.shares, p.cost_basis,
                                                 p.realised, price, _value(p.shares, price)))
         elif market.pk not in seen_closed:
             seen_closed.add(market.pk)
             result.closed.append(ClosedMarketRow(market, credits.get(market.pk, 0) - cash.get(market.pk, 0)))
     return result
-
-
-def _label(market: Market, outcome: int) -> str:
-    labels = outcome_labels(market)
-    return labels[outcome] if outcome < len(labels) else str(outcome)
 
 
 # ------------------------------------------------------------------------------------------------- leaderboard
@@ -282,8 +279,6 @@ def market_panel_context(*, question: Question, user) -> dict:
     market = Market.objects.filter(question_id=question.pk).select_related("question").first()
     if market is None:
         return {"market_panel": None}
-    from django.utils import timezone
-
     prices = market_prices(market)
     labels = outcome_labels(market)
     points = _chart_points(list(

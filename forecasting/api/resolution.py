@@ -299,6 +299,15 @@ def _question(request, pk) -> Question:
     return get_object_or_404(qs, pk=pk)
 
 
+def _question_act(request, pk, serializer_class, act):
+    """Resolve or unresolve one question with the body ``serializer_class`` accepts; ``act`` is the service."""
+    question = _question(request, pk)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    question = act(question=question, actor=request.user, **serializer.validated_data)
+    return Response(QuestionResolutionSerializer(question).data)
+
+
 class QuestionResolveView(APIView):
     permission_classes = [IsResolver]
 
@@ -310,11 +319,7 @@ class QuestionResolveView(APIView):
         request=ResolveInSerializer, responses={200: QuestionResolutionSerializer, **ERRORS}, tags=["resolution"],
     )
     def post(self, request, pk):
-        question = _question(request, pk)
-        serializer = ResolveInSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        question = services.question_resolve_manual(question=question, actor=request.user, **serializer.validated_data)
-        return Response(QuestionResolutionSerializer(question).data)
+        return _question_act(request, pk, ResolveInSerializer, services.question_resolve_manual)
 
 
 class QuestionUnresolveView(APIView):
@@ -325,11 +330,7 @@ class QuestionUnresolveView(APIView):
         request=NoteInSerializer, responses={200: QuestionResolutionSerializer, **ERRORS}, tags=["resolution"],
     )
     def post(self, request, pk):
-        question = _question(request, pk)
-        serializer = NoteInSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        question = services.question_unresolve_manual(question=question, actor=request.user, **serializer.validated_data)
-        return Response(QuestionResolutionSerializer(question).data)
+        return _question_act(request, pk, NoteInSerializer, services.question_unresolve_manual)
 
 
 class QuestionResolutionEventsView(ListAPIView):

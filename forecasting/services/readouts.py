@@ -18,13 +18,12 @@ from django.utils import timezone
 
 from assets.errors import ValidationError
 from assets.models import Endpoint, Readout, Trial
-from forecasting.models import ProposedResolution, ResolutionEvent
+from forecasting.models import ProposedResolution
 from markets.models import Question
 
 logger = logging.getLogger(__name__)
 
 P = ProposedResolution.Status
-A = ResolutionEvent.Action
 M = Readout.Metric
 
 FLAG_METRICS = {M.STATISTICALLY_SIGNIFICANT, M.MET_ENDPOINT, M.DISCLOSED}
@@ -55,6 +54,15 @@ def _number(value, *, field: str, required: bool) -> float | None:
     if not math.isfinite(number):
         raise ValidationError(f"{field} must be a finite number (got {value!r}).", field=field)
     return number
+
+
+def validate_web_address(url: str) -> None:
+    """Raise ValidationError (field ``url``) unless ``url`` is empty or an http(s) address."""
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except DjangoValidationError:
+            raise ValidationError(f"url must be an http(s) address (got {url!r}).", field="url") from None
 
 
 def readout_validate(
@@ -104,11 +112,7 @@ def readout_validate(
     url = (url or "").strip() if isinstance(url, str) or url is None else url
     if not isinstance(url, str):
         raise ValidationError("url must be a web address.", field="url")
-    if url:
-        try:
-            URLValidator(schemes=["http", "https"])(url)
-        except DjangoValidationError:
-            raise ValidationError(f"url must be an http(s) address (got {url!r}).", field="url") from None
+    validate_web_address(url)
     if not isinstance(known_at, dt.datetime) or timezone.is_naive(known_at):
         raise ValidationError(
             "known_at must be a timezone-aware date and time (e.g. 2026-05-31T14:00:00Z).", field="known_at"
@@ -203,8 +207,6 @@ def readout_after_admin_save(*, readout: Readout) -> list[ProposedResolution]:
     """For readouts saved through the Django admin's own form (already validated there): propose resolutions."""
     with transaction.atomic():
         return readout_propose(readout=readout)
-
-
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -15,33 +15,27 @@ refused (409). Then the question row, then its market row (markets' lock order, 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import logging
 from dataclasses import dataclass, field
 from numbers import Real
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from assets.models import Readout
 from forecasting.models import ProposedResolution, ResolutionEvent
+from forecasting.selectors_scoring import questions_needing_scores
 from forecasting.services.community import community_state_lock
-from forecasting.services.readouts import MAX_NOTE_LENGTH
+from forecasting.services.leaderboards import leaderboards_rebuild
+from forecasting.services.notifications import question_notify_resolution
+from forecasting.services.readouts import MAX_NOTE_LENGTH, validate_web_address
+from forecasting.services.scoring import question_score, question_scores_clear
 from markets.models import Question
-from markets.services.resolution import (
-    question_annul,
-    question_resolve,
-    question_unresolve,
-)
-
-logger = logging.getLogger(__name__)
+from markets.services.resolution import question_annul, question_resolve, question_unresolve
+from markets.services.settlement import market_refund, market_settle, market_unsettle
 
 P = ProposedResolution.Status
 A = ResolutionEvent.Action
-
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -186,11 +180,7 @@ def question_resolve_manual(
     source = _clean_text(source, field="source", max_length=300)
     note = _clean_text(note, field="note", max_length=MAX_NOTE_LENGTH)
     url = _clean_text(url, field="url", max_length=200)
-    if url:
-        try:
-            URLValidator(schemes=["http", "https"])(url)
-        except DjangoValidationError:
-            raise ValidationError(f"url must be an http(s) address (got {url!r}).", field="url") from None
+    validate_web_address(url)
     now = timezone.now()
     community_state_lock(question_id=question.pk)
     if value is None:
@@ -222,9 +212,7 @@ def question_unresolve_manual(*, question: Question, actor, note: str = "") -> Q
     note = _clean_text(note, field="note", max_length=MAX_NOTE_LENGTH)
     community_state_lock(question_id=question.pk)
     question = question_unresolve(question=question)
-    market_unsettle = _market_step("market_unsettle")
-    if market_unsettle is not None:
-        market_unsettle(question=question)
+    market_unsettle(question=question)
     ProposedResolution.objects.filter(question=question, status__in=[P.CONFIRMED, P.SUPERSEDED]).update(
         status=P.PENDING, decided_by=None, decided_at=None
     )
@@ -236,31 +224,6 @@ def question_unresolve_manual(*, question: Question, actor, note: str = "") -> Q
 # ----------------------------------------------------------------------------------------------------------------
 # What follows a resolution (run by forecasting.tasks.process_resolution)
 # ----------------------------------------------------------------------------------------------------------------
-def _hook(module: str, name: str):
-    """The function ``module.name`` if it exists, else None (logged). Lets resolution run while the scoring,
-    notification or settlement code it calls is still being written; a real import error inside an existing module
-    is raised, not hidden."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        logger.warning("resolution: %s is missing; skipping %s", module, name)
-        return None
-    func = getattr(mod, name, None)
-    if func is None:
-        logger.warning("resolution: %s.%s is missing; skipping it", module, name)
-    return func
-
-
-def _market_step(name: str):
-    return _hook("markets.services.settlement", name)
-
-
-def _scoring_step(name: str):
-    return _hook("forecasting.services.scoring", name)
-
-
 @dataclass
 class ProcessResult:
     question_id: int
@@ -280,49 +243,31 @@ def resolution_process(*, question_id: int) -> ProcessResult:
     concurrent unresolve waits for them; the leaderboard rebuild and the notifications run after it commits.
     Each step is idempotent (unique ledger keys; scores recomputed and replaced), so a retried task is safe.
     """
-    steps = []
+    # The downstream services are called through this module's globals: tests replace them with recorders.
     with transaction.atomic():
         question = Question.objects.select_for_update().get(pk=question_id)
         status = question.status
         if status == Question.Status.RESOLVED:
-            plan = [(_market_step, "market_settle", {"question": question}),
-                    (_scoring_step, "question_score", {"question_id": question_id})]
+            market_settle(question=question)
+            question_score(question_id=question_id)
+            steps = ["market_settle", "question_score"]
         elif status == Question.Status.ANNULLED:
-            plan = [(_market_step, "market_refund", {"question": question}),
-                    (_scoring_step, "question_scores_clear", {"question_id": question_id})]
+            market_refund(question=question)
+            question_scores_clear(question_id=question_id)
+            steps = ["market_refund", "question_scores_clear"]
         else:
-            plan = [(_market_step, "market_unsettle", {"question": question}),
-                    (_scoring_step, "question_scores_clear", {"question_id": question_id})]
-        for finder, name, kwargs in plan:
-            func = finder(name)
-            if func is not None:
-                func(**kwargs)
-                steps.append(name)
-    rebuild = _hook("forecasting.services.leaderboards", "leaderboards_rebuild")
-    if rebuild is not None:
-        rebuild(question_id=question_id)
-        steps.append("leaderboards_rebuild")
+            market_unsettle(question=question)
+            question_scores_clear(question_id=question_id)
+            steps = ["market_unsettle", "question_scores_clear"]
+    leaderboards_rebuild(question_id=question_id)
+    steps.append("leaderboards_rebuild")
     if status == Question.Status.RESOLVED:
-        notify = _hook("forecasting.services.notifications", "question_notify_resolution")
-        if notify is not None:
-            notify(question_id=question_id)
-            steps.append("question_notify_resolution")
+        question_notify_resolution(question_id=question_id)
+        steps.append("question_notify_resolution")
     return ProcessResult(question_id=question_id, status=status, steps=steps)
 
 
 def questions_needing_processing() -> list[int]:
-    """Ids of resolved questions whose scores are missing or stale (a lost or failed task): the scoring part's
-    ``questions_needing_scores`` selector (forecasting.selectors_scoring) when it exists, else resolved questions
-    with forecasts and no Score row."""
-    selector = _hook("forecasting.selectors_scoring", "questions_needing_scores") or _scoring_step(
-        "questions_needing_scores"
-    )
-    if selector is not None:
-        return [q if isinstance(q, int) else q.pk for q in selector()]
-    from forecasting import models as fm
-
-    score_model = getattr(fm, "Score", None)
-    if score_model is None:
-        return []
-    resolved = Question.objects.filter(status=Question.Status.RESOLVED, forecasters__isnull=False).distinct()
-    return list(resolved.exclude(pk__in=score_model.objects.values("question_id")).values_list("pk", flat=True))
+    """Ids of resolved questions whose scores are missing or stale (a lost or failed task), oldest resolution
+    first (``forecasting.selectors_scoring.questions_needing_scores``)."""
+    return list(questions_needing_scores().values_list("pk", flat=True))

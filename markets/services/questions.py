@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from assets.errors import StateError, ValidationError
 from markets.models import Question
+from markets.services.markets import market_close
 
 QUESTION_EDITABLE_FIELDS = (
     "title", "type", "asset", "trial", "endpoint", "description", "resolution_criteria", "fine_print",
@@ -35,6 +36,12 @@ def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     while slug in RESERVED_SLUGS or qs.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def _check_editable_fields(fields: dict) -> None:
+    unknown = set(fields) - set(QUESTION_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
 
 
 def question_validate(question: Question) -> None:
@@ -82,9 +89,7 @@ def question_validate(question: Question) -> None:
 @transaction.atomic
 def question_create(*, created_by=None, status: str = Question.Status.DRAFT, **fields) -> Question:
     """Create a question (a draft unless ``status="open"``). Fields are those in QUESTION_EDITABLE_FIELDS."""
-    unknown = set(fields) - set(QUESTION_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    _check_editable_fields(fields)
     if status not in (Question.Status.DRAFT, Question.Status.OPEN):
         raise ValidationError("A new question is a draft or open.", field="status")
     question = Question(created_by=created_by, status=status, **fields)
@@ -98,9 +103,7 @@ def question_create(*, created_by=None, status: str = Question.Status.DRAFT, **f
 def question_update(*, question: Question, **fields) -> Question:
     """Edit a question. Scoring-relevant fields are frozen once it is open; nothing is editable once resolved."""
     question = Question.objects.select_for_update().get(pk=question.pk)
-    unknown = set(fields) - set(QUESTION_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    _check_editable_fields(fields)
     if question.status in (Question.Status.RESOLVED, Question.Status.ANNULLED):
         raise StateError(f"A {question.status} question cannot be edited; unresolve it first.")
     if question.status != Question.Status.DRAFT:
@@ -135,8 +138,6 @@ def question_close(*, question: Question, at: dt.datetime | None = None) -> Ques
     question.status = Question.Status.CLOSED
     question.save(update_fields=["status", "updated_at"])
     # The market closes with its question. The question row is locked first, then the market row (global lock order).
-    from markets.services.markets import market_close
-
     market_close(question=question)
     return question
 

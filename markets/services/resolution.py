@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from markets.models import Question
+from markets.services.questions import question_close
 
 S = Question.Status
 RESOLUTION_FIELDS = ["status", "outcome", "known_at", "actual_close_time", "resolved_at", "updated_at"]
@@ -92,10 +93,19 @@ def _lock(question: Question) -> Question:
     return Question.objects.select_for_update().get(pk=question.pk)
 
 
+def _lock_unresolved(question: Question, *, done: str, hint: str) -> Question:
+    """Lock the question row and check that it can be resolved or annulled: it is open or closed. ``done`` names the
+    action in the error ("resolved"); ``hint`` ends the message for an already resolved/annulled question."""
+    question = _lock(question)
+    if question.status in (S.RESOLVED, S.ANNULLED):
+        raise StateError(f"This question is already {question.status}; unresolve it first {hint}.")
+    if question.status not in (S.OPEN, S.CLOSED):
+        raise StateError(f"Only an open or closed question can be {done}; this question is {question.status}.")
+    return question
+
+
 def _close_if_open(question: Question, *, now: dt.datetime) -> Question:
     if question.status == S.OPEN:
-        from markets.services.questions import question_close
-
         question_close(question=question, at=now)
         question.status = S.CLOSED
     return question
@@ -111,11 +121,7 @@ def question_resolve(*, question: Question, outcome: float, known_at: dt.datetim
     clock skew, or not after the open time), StateError if the question is a draft or already resolved/annulled.
     """
     now = at or timezone.now()
-    question = _lock(question)
-    if question.status in (S.RESOLVED, S.ANNULLED):
-        raise StateError(f"This question is already {question.status}; unresolve it first to change its outcome.")
-    if question.status not in (S.OPEN, S.CLOSED):
-        raise StateError(f"Only an open or closed question can be resolved; this question is {question.status}.")
+    question = _lock_unresolved(question, done="resolved", hint="to change its outcome")
     value = outcome_validate(question=question, outcome=outcome)
     known_at = _check_known_at(question, known_at, now=now)
     question = _close_if_open(question, now=now)
@@ -138,11 +144,7 @@ def question_annul(*, question: Question, known_at: dt.datetime | None = None,
     a resolved question first), ValidationError for a bad known_at.
     """
     now = at or timezone.now()
-    question = _lock(question)
-    if question.status in (S.RESOLVED, S.ANNULLED):
-        raise StateError(f"This question is already {question.status}; unresolve it first to annul it.")
-    if question.status not in (S.OPEN, S.CLOSED):
-        raise StateError(f"Only an open or closed question can be annulled; this question is {question.status}.")
+    question = _lock_unresolved(question, done="annulled", hint="to annul it")
     if known_at is not None:
         if not isinstance(known_at, dt.datetime) or timezone.is_naive(known_at):
             raise ValidationError("known_at must be a timezone-aware date and time.", field="known_at")

@@ -56,6 +56,24 @@ def winning_outcome(market: Market) -> int:
         raise StateError(str(exc)) from None
 
 
+def _lock_settlement_accounts(market: Market, user_ids: list[int]) -> tuple[Account, Account, dict[int, Account]]:
+    """Lock the market's account, the house account and the given users' accounts in one statement (pk order).
+    Returns (market account, house account, {user id: account})."""
+    user_accounts = dict(Account.objects.filter(user_id__in=user_ids).values_list("user_id", "pk"))
+    house = house_account()
+    locked = lock_accounts([market.account.pk, house.pk, *user_accounts.values()])
+    return locked[market.account.pk], locked[house.pk], {u: locked[pk] for u, pk in user_accounts.items()}
+
+
+def _return_to_house(*, market: Market, pool: Account, house: Account, key: str, done: set[str], memo: str,
+                     now: dt.datetime) -> None:
+    """Move whatever the market's (locked) account still holds to the (locked) house under ``key``, unless it is
+    empty or ``key`` was already recorded (in ``done``)."""
+    if pool.balance > 0 and key not in done:
+        record([Posting(key=key, kind=K.RETURN, market_id=market.pk, amounts={pool: -pool.balance,
+                        house: pool.balance}, memo=memo)], at=now)
+
+
 def _finish(market: Market, *, status: str, winner: int | None, now: dt.datetime) -> Market:
     market.status, market.winning_outcome, market.settled_at = status, winner, now
     market.save(update_fields=["status", "winning_outcome", "settled_at", "updated_at"])
@@ -88,10 +106,7 @@ def market_settle(*, question: Question, at: dt.datetime | None = None) -> Marke
         Position.objects.filter(market=market, outcome=winner, shares__gt=0).order_by("user_id")
         .values_list("user_id", "shares")
     )
-    user_accounts = dict(Account.objects.filter(user_id__in=[u for u, _ in holders]).values_list("user_id", "pk"))
-    house = house_account()
-    locked = lock_accounts([market.account.pk, house.pk, *user_accounts.values()])
-    pool, house = locked[market.account.pk], locked[house.pk]
+    pool, house, accounts = _lock_settlement_accounts(market, [u for u, _ in holders])
 
     keys = {f"payout:{market.pk}:{r}:{u}": (u, s) for u, s in holders}
     return_key = f"return:{market.pk}:{r}"
@@ -105,13 +120,12 @@ def market_settle(*, question: Question, at: dt.datetime | None = None) -> Marke
         )
     postings = [
         Posting(key=key, kind=K.PAYOUT, user_id=u, market_id=market.pk,
-                amounts={pool: -s, locked[user_accounts[u]]: s}, memo=f"{s / 1000:.3f} winning shares")
+                amounts={pool: -s, accounts[u]: s}, memo=f"{s / 1000:.3f} winning shares")
         for key, (u, s) in owed.items()
     ]
     record(postings, at=now)
-    if pool.balance > 0 and return_key not in done:
-        record([Posting(key=return_key, kind=K.RETURN, market_id=market.pk, amounts={pool: -pool.balance,
-                        house: pool.balance}, memo="Unused reserve and trader payments return to the house")], at=now)
+    _return_to_house(market=market, pool=pool, house=house, key=return_key, done=done, now=now,
+                     memo="Unused reserve and trader payments return to the house")
     return _finish(market, status=Market.Status.SETTLED, winner=winner, now=now)
 
 
@@ -142,10 +156,7 @@ def market_refund(*, question: Question, at: dt.datetime | None = None) -> Marke
         Trade.objects.filter(market=market).values("user_id").annotate(net=Sum("cash")).order_by("user_id")
         .values_list("user_id", "net")
     )
-    user_accounts = dict(Account.objects.filter(user_id__in=list(nets)).values_list("user_id", "pk"))
-    house = house_account()
-    locked = lock_accounts([market.account.pk, house.pk, *user_accounts.values()])
-    pool, house = locked[market.account.pk], locked[house.pk]
+    pool, house, accounts = _lock_settlement_accounts(market, list(nets))
 
     cover_key, return_key = f"cover:{market.pk}:{r}", f"return:{market.pk}:{r}"
     candidates = [f"{kind}:{market.pk}:{r}:{u}" for u in nets for kind in ("clawback", "refund")]
@@ -154,7 +165,7 @@ def market_refund(*, question: Question, at: dt.datetime | None = None) -> Marke
     )
     clawbacks, refunds = [], []
     for user_id, net in nets.items():
-        account = locked[user_accounts[user_id]]
+        account = accounts[user_id]
         if net < 0:
             take = min(-net, account.balance)
             key = f"clawback:{market.pk}:{r}:{user_id}"
@@ -178,9 +189,8 @@ def market_refund(*, question: Question, at: dt.datetime | None = None) -> Marke
         record([Posting(key=cover_key, kind=K.HOUSE_COVER, market_id=market.pk, amounts={house: -shortfall,
                         pool: shortfall}, memo="House covers uncollectable trading profits")], at=now)
     record(refunds, at=now)
-    if pool.balance > 0 and return_key not in done:
-        record([Posting(key=return_key, kind=K.RETURN, market_id=market.pk, amounts={pool: -pool.balance,
-                        house: pool.balance}, memo="Reserve returns to the house")], at=now)
+    _return_to_house(market=market, pool=pool, house=house, key=return_key, done=done, now=now,
+                     memo="Reserve returns to the house")
     return _finish(market, status=Market.Status.REFUNDED, winner=None, now=now)
 
 

@@ -143,6 +143,20 @@ def test_admin_lists_and_confirms_selected_proposals(staff_browser, proposal):
     assert change.status_code == 200 and 'name="_save"' not in change.content.decode()  # read-only
 
 
+def test_admin_rejects_selected_pending_proposals_and_skips_decided_ones(staff_browser, proposal, trial, pfs):  # noqa: F811
+    readout(trial, pfs, source="ESMO 2026")
+    other = ProposedResolution.objects.exclude(pk=proposal.pk).get()
+    ProposedResolution.objects.filter(pk=other.pk).update(status=ProposedResolution.Status.SUPERSEDED)
+    changelist = reverse("admin:forecasting_proposedresolution_changelist")
+    response = staff_browser.post(
+        changelist, {"action": "reject_proposals", "_selected_action": [proposal.pk, other.pk]}, follow=True
+    )
+    assert "Rejected 1 proposal(s)." in response.content.decode()
+    statuses = dict(ProposedResolution.objects.values_list("pk", "status"))
+    assert statuses == {proposal.pk: ProposedResolution.Status.REJECTED, other.pk: ProposedResolution.Status.SUPERSEDED}
+    assert ResolutionEvent.objects.get().action == ResolutionEvent.Action.REJECT_PROPOSAL
+
+
 def test_a_readout_added_in_the_admin_proposes_resolutions(staff_browser, trial, pfs):  # noqa: F811
     bound_question(trial, pfs)
     response = staff_browser.post(reverse("admin:assets_readout_add"), {

@@ -69,18 +69,26 @@ def readout(trial, endpoint, *, value=0.64, metric="hazard_ratio", source="ASCO 
     )
 
 
+DOWNSTREAM_STEPS = (
+    "market_settle", "market_refund", "market_unsettle", "question_score", "question_scores_clear",
+    "leaderboards_rebuild", "question_notify_resolution",
+)
+
+
 @pytest.fixture
 def steps(monkeypatch):
-    """Replace the downstream hooks (market, scoring, notifications) with recorders: a list of (name, kwargs)."""
+    """Replace the downstream services (market, scoring, leaderboards, notifications) the resolution services call
+    with recorders: a list of (name, kwargs)."""
     calls = []
 
-    def fake_hook(module, name):
+    def recorder(name):
         def record(**kwargs):
             calls.append((name, {k: (v.pk if hasattr(v, "pk") else v) for k, v in kwargs.items()}))
             return []
         return record
 
-    monkeypatch.setattr(services, "_hook", fake_hook)
+    for name in DOWNSTREAM_STEPS:
+        monkeypatch.setattr(services, name, recorder(name))
     return calls
 
 
