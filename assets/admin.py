@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from assets import models as m
 from assets.importers import FORMATS, run_imports
 from assets.services import news_content_hash
+from assets.services.moments import trial_public_moments_changed
 
 IMPORT_CHANGE_LIST = "admin/assets/change_list_import.html"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -138,6 +139,14 @@ class TrialEventInline(admin.TabularInline):
     autocomplete_fields = ("news",)
     fields = ("date", "date_precision", "kind", "description", "news")
     verbose_name_plural = "timeline"
+
+
+class PublicMomentInline(admin.TabularInline):
+    model = m.PublicMoment
+    extra = 0
+    autocomplete_fields = ("meeting",)
+    fields = ("kind", "at", "timezone", "meeting", "note")
+    verbose_name_plural = "public moments (forecasting and trading on the trial's questions stop at the earliest; times in UTC)"
 
 
 # --- companies, indications, endpoints -------------------------------------------------------------------------------
@@ -302,10 +311,15 @@ class TrialAdmin(ImportLinkMixin, admin.ModelAdmin):
         ("Dates", {"fields": ("start_date", "primary_completion_date", "expected_readout")}),
         ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
-    inlines = [ArmInline, TrialEndpointInline, TrialEventInline]
+    inlines = [ArmInline, TrialEndpointInline, TrialEventInline, PublicMomentInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("assets")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The questions above assets take the earliest public moment (sent inside the admin's transaction).
+        trial_public_moments_changed(trial=form.instance)
 
     @admin.display(description="trial", ordering="acronym")
     def display_name(self, obj):
@@ -314,6 +328,41 @@ class TrialAdmin(ImportLinkMixin, admin.ModelAdmin):
     @admin.display(description="assets")
     def asset_list(self, obj):
         return ", ".join(a.name for a in obj.assets.all()) or "—"
+
+
+@admin.register(m.Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    """The calendar of meetings where results become public: admins keep it current each year."""
+
+    list_display = ("name", "series", "start_date", "end_date", "location", "timezone", "abstract_release_at",
+                    "confirmed")
+    list_filter = ("series", "confirmed")
+    search_fields = ("name", "series", "location")
+    date_hierarchy = "start_date"
+
+
+@admin.register(m.PublicMoment)
+class PublicMomentAdmin(admin.ModelAdmin):
+    list_display = ("trial", "kind", "at", "timezone", "meeting", "note")
+    list_select_related = ("trial", "meeting")
+    list_filter = ("kind", ("meeting", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("trial__acronym", "trial__registry_id", "meeting__name", "note")
+    autocomplete_fields = ("trial", "meeting")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        trial_public_moments_changed(trial=obj.trial)
+
+    def delete_model(self, request, obj):
+        trial = obj.trial
+        super().delete_model(request, obj)
+        trial_public_moments_changed(trial=trial)
+
+    def delete_queryset(self, request, queryset):
+        trials = {m.trial for m in queryset.select_related("trial")}
+        super().delete_queryset(request, queryset)
+        for trial in trials:
+            trial_public_moments_changed(trial=trial)
 
 
 @admin.register(m.Arm)

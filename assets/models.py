@@ -423,3 +423,98 @@ class Readout(models.Model):
 
     def __str__(self):
         return f"{self.trial} {self.endpoint} {self.get_metric_display()} = {self.value:g}"
+
+
+def validate_timezone_name(value: str) -> None:
+    """An IANA time zone name such as America/Chicago (Django's ValidationError for model and admin forms)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DjangoValidationError(
+            f"{value!r} is not an IANA time zone (e.g. America/Chicago, Europe/Berlin, UTC)."
+        ) from None
+
+
+class Meeting(models.Model):
+    """A scientific meeting where trial results become public (ASCO, ASH, EHA, ESMO, AACR, ...): the calendar that
+    admins pick a trial's public moment from. Seeded with the major meetings (migration 0005); admins edit it.
+
+    ``abstract_release_at`` is when regular abstracts go online (their data is public from then);
+    ``late_breaking_rule`` says when late-breaking abstracts lift their embargo (usually at the presentation).
+    Times are stored in UTC; ``timezone`` is the meeting's local zone, used to show them as the meeting does.
+    """
+
+    series = models.CharField(max_length=40, help_text='Short name of the meeting series, e.g. "ASCO".')
+    name = models.CharField(max_length=200, unique=True, help_text='e.g. "ASCO Annual Meeting 2027".')
+    start_date = models.DateField()
+    end_date = models.DateField()
+    location = models.CharField(max_length=200, blank=True)
+    timezone = models.CharField(max_length=60, default="UTC", validators=[validate_timezone_name],
+                                help_text="IANA time zone, e.g. America/Chicago.")
+    abstract_release_at = models.DateTimeField(
+        null=True, blank=True, help_text="When regular abstracts are published online (their embargo lifts)."
+    )
+    abstract_release_rule = models.CharField(max_length=300, blank=True)
+    late_breaking_rule = models.CharField(max_length=300, blank=True)
+    url = models.URLField(blank=True)
+    confirmed = models.BooleanField(
+        default=False, help_text="Dates and release times checked against the society's own announcement.",
+    )
+
+    class Meta:
+        ordering = ["start_date", "name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start_date__lte=models.F("end_date")),
+                                   name="meeting_dates_ordered"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PublicMoment(models.Model):
+    """A scheduled moment at which a trial's results become public: a topline press release, an abstract release,
+    a presentation (a late-breaker's embargo lifts when it is presented), a publication.
+
+    Forecasting and trading on the trial's questions stop at the earliest of its moments (markets copies it to
+    ``Question.public_at`` when moments change: ``assets.signals.public_moments_changed``). ``at`` is stored in
+    UTC; ``timezone`` is the zone it was announced in, for display ("9:00 CT").
+    """
+
+    class Kind(models.TextChoices):
+        TOPLINE = "topline", "Topline press release"
+        ABSTRACT_RELEASE = "abstract_release", "Abstract release"
+        PRESENTATION = "presentation", "Presentation"
+        PUBLICATION = "publication", "Publication"
+        OTHER = "other", "Other"
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="public_moments")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(help_text="When the results become public (stored in UTC).")
+    timezone = models.CharField(max_length=60, default="UTC", validators=[validate_timezone_name],
+                                help_text="IANA time zone the time was announced in.")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="moments")
+    note = models.CharField(max_length=300, blank=True, help_text='e.g. "Late-breaking abstract LBA-3, plenary".')
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["trial", "at", "pk"]
+        indexes = [models.Index(fields=["trial", "at"])]
+
+    def __str__(self):
+        where = f" at {self.meeting}" if self.meeting_id else ""
+        return f"{self.trial}: {self.get_kind_display().lower()}{where}, {self.at.isoformat()}"
+
+    @property
+    def local_at(self):
+        """``at`` in the announced time zone (UTC if the zone is unknown)."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return self.at.astimezone(ZoneInfo(self.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return self.at

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterable, Iterator
 
 from django.http import StreamingHttpResponse
 
 from forecasting.models import Forecast, LeaderboardEntry, Score
+from forecasting.selectors import finite_json
 from markets.models import Question
 
 _CHUNK = 2000
@@ -25,7 +27,8 @@ class _Echo:
 
 
 def _number(x) -> str:
-    return "" if x is None else repr(float(x))
+    # Blank, like a missing value, for a NaN or infinity a row written by older code may hold.
+    return "" if x is None or not math.isfinite(float(x)) else repr(float(x))
 
 
 def stream_csv(rows: Iterable[list], *, filename: str) -> StreamingHttpResponse:
@@ -48,7 +51,7 @@ def question_forecast_rows(question: Question) -> Iterator[list]:
     )
     for pk, username, name, created, kind, p, given, fraction in qs.iterator(chunk_size=_CHUNK):
         yield [question.pk, pk, username, name or "", created.isoformat(), kind, _number(p),
-               "" if question.is_binary else json.dumps(given, sort_keys=True), _number(fraction)]
+               "" if question.is_binary else json.dumps(finite_json(given), sort_keys=True), _number(fraction)]
 
 
 SCORE_COLUMNS = ["question_id", "subject", "username", "display_name", "loss", "coverage", "relative", "baseline",

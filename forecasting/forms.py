@@ -185,7 +185,7 @@ class QuestionForm(forms.ModelForm):
         model = Question
         fields = QUESTION_EDITABLE_FIELDS
         field_classes = {"open_time": UTCDateTimeField, "scheduled_close_time": UTCDateTimeField,
-                         "reveal_time": UTCDateTimeField}
+                         "reveal_time": UTCDateTimeField, "public_at": UTCDateTimeField}
         widgets = {
             "title": forms.TextInput(attrs={"placeholder": "Will SUCCESSOR-2 report a PFS hazard ratio below 0.7?"}),
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -196,6 +196,9 @@ class QuestionForm(forms.ModelForm):
             "open_time": "UTC. T0: forecasting opens and the scoring window starts.",
             "scheduled_close_time": "UTC. Tc: forecasting closes at the latest.",
             "reveal_time": "UTC. Optional: the community forecast and others' forecasts stay hidden until then.",
+            "public_at": "UTC. Optional: when the answer is scheduled to become public (embargo lift, presentation); "
+                         "forecasting and trading stop then. Questions on a trial with public moments take the "
+                         "earliest one.",
             "range_min": "Lowest value of the range, in the unit below (must be > 0 on a log scale).",
             "range_max": "Highest value of the range.",
             "unit": "e.g. months, or leave empty for a ratio.",

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from markets.models import AppendOnlyModel
 
-__all__ = ["ProposedResolution", "ResolutionEvent"]
+__all__ = ["ProposedResolution", "ResolutionEvent", "ResolutionProcessed"]
 
 
 class ProposedResolution(models.Model):
@@ -67,6 +67,8 @@ class ResolutionEvent(AppendOnlyModel):
         UNRESOLVE = "unresolve", "Unresolved"
         CONFIRM_PROPOSAL = "confirm_proposal", "Resolved from a readout"
         REJECT_PROPOSAL = "reject_proposal", "Proposal rejected"
+        HALT = "halt", "Answer pending: readout entered"
+        RELEASE = "release", "Halt lifted: proposals rejected"
 
     question = models.ForeignKey("markets.Question", on_delete=models.CASCADE, related_name="resolution_events")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -92,3 +94,24 @@ class ResolutionEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.get_action_display()}: {self.question_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# The actions that change what a question resolved to; what follows them (settle or refund, scores, leaderboards)
+# must be brought in line with the latest one.
+STATE_ACTIONS = (
+    ResolutionEvent.Action.RESOLVE, ResolutionEvent.Action.CONFIRM_PROPOSAL, ResolutionEvent.Action.ANNUL,
+    ResolutionEvent.Action.UNRESOLVE,
+)
+
+
+class ResolutionProcessed(models.Model):
+    """The latest resolution event whose follow-up work (market settlement or refund or its reversal, scores,
+    leaderboards) has completed for a question. The periodic sweep re-runs the work for every question whose latest
+    state-changing event is not this one, so a task lost with the broker is caught up whatever it was for."""
+
+    question = models.OneToOneField("markets.Question", on_delete=models.CASCADE, related_name="resolution_processed")
+    event = models.ForeignKey(ResolutionEvent, on_delete=models.CASCADE, related_name="+")
+    processed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"question {self.question_id} processed up to event {self.event_id}"

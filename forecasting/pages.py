@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.errors import DomainError
 from assets.paging import paginate
-from forecasting import selectors, selectors_scoring
+from forecasting import outcomes, selectors, selectors_scoring
 from markets.selectors import market_panel_context
 
 # The question page lists the best forecasters; the full table is the scores CSV.
@@ -61,34 +61,53 @@ def format_number(x: float | None, unit: str = "") -> str:
     """Three significant figures (thousands with separators), followed by the unit if any."""
     if x is None:
         return ""
-    if not math.isfinite(x):  # a quantile beyond an open bound
-        return "above the range" if x > 0 else "below the range"
+    if not math.isfinite(x):  # never a reported quantile (format_quantile shows those at the bound), but be safe
+        return "" if math.isnan(x) else "above the range" if x > 0 else "below the range"
     text = f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
     return f"{text} {unit}".strip()
 
 
+BEYOND_MARKS = {cdf_math.BELOW: "≤", cdf_math.ABOVE: "≥"}
+
+
+def format_quantile(x: float | None, beyond: str | None, unit: str = "") -> str:
+    """A reported quantile (``selectors.community_quantiles``): "0.72", or with the bound it lies at or beyond,
+    "≥1.2" / "≤0.3" (x is then that bound)."""
+    text = format_number(x, unit)
+    return f"{BEYOND_MARKS[beyond]}{text}" if text and beyond else text
+
+
 @dataclass
 class CommunitySummary:
-    """What a list row or card says about the community forecast."""
+    """What a list row or card says in its community column: the community forecast, or once the question has its
+    answer, the answer instead."""
 
-    state: str  # "value", "hidden" or "none"
+    state: str  # "value", "hidden", "none"; "outcome" (resolved or annulled) or "pending" (answer pending)
     text: str
     detail: str = ""
 
 
 def community_summary(question: Question, point: CommunityForecastPoint | None) -> CommunitySummary:
+    """The answer of a resolved question ("Yes", "No", "0.26 hazard ratio", "Annulled") or "Answer pending", else
+    the community forecast (or why there is none to show). Reads only the question's own columns: no query."""
+    now = timezone.now()
+    answer = outcomes.outcome_display(question, at=now)
+    if answer:
+        if question.status == Question.Status.RESOLVED:
+            return CommunitySummary("outcome", answer, "Resolved")
+        return CommunitySummary("outcome" if question.status == Question.Status.ANNULLED else "pending", answer)
     if not question.is_revealed():
         reveal = timezone.localtime(question.reveal_time)
         return CommunitySummary("hidden", f"hidden until {reveal:%-d %b %Y}")
     if point is None or point.forecaster_count == 0 or (point.median is None and point.q50 is None):
         return CommunitySummary("none", "no forecasts yet")
     if question.is_binary:
-        return CommunitySummary("value", format_percent(point.median))
-    return CommunitySummary(
-        "value",
-        format_number(point.q50, question.unit),
-        f"80% range {format_number(point.q10)}–{format_number(point.q90, question.unit)}",
-    )
+        return CommunitySummary("value", format_percent(selectors.finite_or_none(point.median)))
+    q = selectors.community_quantiles(question=question, point=point)
+    low = format_quantile(q["q10"], q["q10_beyond"])
+    high = format_quantile(q["q90"], q["q90_beyond"], question.unit)
+    median = format_quantile(q["q50"], q["q50_beyond"], question.unit)
+    return CommunitySummary("value", median, f"80% range {low}–{high}")
 
 
 def forecast_summary(question: Question, forecast: Forecast | None) -> str:
@@ -131,7 +150,8 @@ def _staff_required(view):
 
 
 def _visible_question(request, slug: str) -> Question:
-    queryset = Question.objects.select_related("asset", "trial", "endpoint")
+    # With the resolution's evidence (source, url, note; the pending readout's source) in the same query.
+    queryset = selectors.annotate_resolution(Question.objects.select_related("asset", "trial", "endpoint"))
     if not request.user.is_staff:
         queryset = queryset.filter_visible()
     return get_object_or_404(queryset, slug=slug)
@@ -181,9 +201,14 @@ def open_questions_for_home(limit: int = 6) -> list[QuestionRow]:
 # ----------------------------------------------------------------------------------------------------------------
 # Question page and forecasting
 # ----------------------------------------------------------------------------------------------------------------
-def _finite(x):
-    """JSON has no infinities: a quantile beyond an open bound (±inf) is charted as missing."""
-    return x if x is None or math.isfinite(x) else None
+def _series_row(question: Question, row: dict) -> dict:
+    """A community series row as chart data: no NaN or ±inf (JSON has neither; rows stored by older code may hold
+    them), and numeric quantiles as the API reports them, within the range with a "beyond" marker
+    (``selectors.community_quantiles``), so the 10-90% band reaches the edge of the range instead of breaking."""
+    out = {key: selectors.finite_or_none(value) if isinstance(value, float) else value for key, value in row.items()}
+    if question.is_numeric:
+        out.update(selectors.community_quantiles(question=question, point=row))
+    return out
 
 
 def _distribution(question: Question, cdf) -> dict | None:
@@ -192,6 +217,8 @@ def _distribution(question: Question, cdf) -> dict | None:
     if cdf is None:
         return None
     cdf = np.asarray(cdf, dtype=float)
+    if not np.all(np.isfinite(cdf)):  # a row written by older code; JSON has no NaN or infinities
+        return None
     scale = {"range_min": question.range_min, "range_max": question.range_max, "log_scale": question.log_scale}
     mids, density = cdf_math.cdf_pdf_for_display(cdf, **scale)
     grid = np.asarray(cdf_math.from_unit(cdf_math.UNIT_GRID, **scale), dtype=float)
@@ -206,21 +233,26 @@ def _distribution(question: Question, cdf) -> dict | None:
 
 
 def _own_points(question: Question, history: list[Forecast]) -> list[dict]:
-    """The viewer's own forecasts as chart points (binary: probability; numeric: the median they gave)."""
+    """The viewer's own forecasts as chart points (binary: probability; numeric: the median they gave, or their
+    CDF's), numeric medians reported like the community's: within the range, with ``beyond`` "below" / "above" when
+    the median lies at or beyond an open bound (the value is then the bound)."""
     points = []
+    bounds = {"range_min": question.range_min, "range_max": question.range_max,
+              "open_lower": question.open_lower_bound, "open_upper": question.open_upper_bound}
     for forecast in history:
-        point = {"t": forecast.created_at, "withdrawal": forecast.is_withdrawal, "value": None}
+        point = {"t": forecast.created_at, "withdrawal": forecast.is_withdrawal, "value": None, "beyond": None}
         if not forecast.is_withdrawal:
             if question.is_binary:
-                point["value"] = forecast.probability
+                point["value"] = selectors.finite_or_none(forecast.probability)
             else:
                 median = ((forecast.input or {}).get("quantiles") or {}).get("0.5")
-                if median is None and forecast.cdf is not None:
-                    u = cdf_math.cdf_quantile(forecast.cdf_array(), 0.5)
-                    median = float(cdf_math.from_unit(
-                        u, range_min=question.range_min, range_max=question.range_max, log_scale=question.log_scale
-                    )) if math.isfinite(u) else None
-                point["value"] = _finite(median)
+                if isinstance(median, (int, float)) and not isinstance(median, bool):
+                    point["value"], point["beyond"] = cdf_math.quantile_in_range(median, **bounds)
+                elif forecast.cdf is not None and np.all(np.isfinite(forecast.cdf_array())):
+                    values, beyond = cdf_math.cdf_quantiles_in_range(
+                        forecast.cdf_array(), 0.5, log_scale=question.log_scale, **bounds
+                    )
+                    point["value"], point["beyond"] = float(values[0]), beyond[0]
         points.append(point)
     return points
 
@@ -232,19 +264,22 @@ def _display_name(user) -> str:
 
 def _detail_context(request, question: Question, *, form=None) -> dict:
     user = request.user
+    now = timezone.now()
+    resolution = selectors.question_resolution(question=question, at=now)
+    scores = selectors_scoring.question_scores(question=question, limit=QUESTION_PAGE_SCORES)
     community, series = selectors.community_for_page(question=question)
-    series = [
-        {key: _finite(value) if isinstance(value, float) else value for key, value in row.items()} for row in series
-    ]
+    series = [_series_row(question, row) for row in series]
     history = list(selectors.forecast_history(question=question, user=user)) if user.is_authenticated else []
     current = selectors.current_forecast(question=question, user=user)
-    can_forecast = user.is_authenticated and question.accepts_forecasts()
+    can_forecast = user.is_authenticated and question.accepts_forecasts(at=now)
     if can_forecast and form is None:
         form_class = forecast_form_class(question)
         kwargs = {} if question.is_binary else {"question": question}
         form = form_class(initial=forecast_form_initial(question, current), **kwargs)
     others = [f for f in selectors.rationales(question=question, viewer=user) if f.user_id != user.pk]
     distribution = _distribution(question, community.cdf_array()) if community is not None and question.is_numeric else None
+    quantiles = selectors.community_quantiles(question=question, point=community) if community is not None else {}
+    finite = selectors.finite_or_none
     chart_data = {
         "type": question.type,
         "unit": question.unit,
@@ -255,8 +290,10 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "open_upper_bound": question.open_upper_bound,
         "revealed": question.is_revealed(),
         "open_time": question.open_time,
-        "close_time": question.actual_close_time or question.scheduled_close_time,
-        "now": timezone.now(),
+        "close_time": question.actual_close_time or min(
+            question.forecasting_ends_at, question.pending_since or question.forecasting_ends_at
+        ),
+        "now": now,
         "series": series,
         "mine": _own_points(question, history),
         "distribution": distribution,
@@ -266,11 +303,12 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "revealed": question.is_revealed(),
         "community": community,
         "community_summary": community_summary(question, community),
-        "community_median": format_percent(community.median) if community and question.is_binary else "",
-        "community_extremized": format_percent(community.extremized) if community and question.is_binary else "",
-        "community_q10": format_number(community.q10) if community and question.is_numeric else "",
-        "community_q50": format_number(community.q50) if community and question.is_numeric else "",
-        "community_q90": format_number(community.q90) if community and question.is_numeric else "",
+        "community_median": format_percent(finite(community.median)) if community and question.is_binary else "",
+        "community_extremized": (
+            format_percent(finite(community.extremized)) if community and question.is_binary else ""
+        ),
+        **{f"community_{name}": format_quantile(quantiles.get(name), quantiles.get(f"{name}_beyond"))
+           for name in selectors.COMMUNITY_QUANTILES},
         "distribution": distribution,
         "has_chart": bool(series) or any(p["value"] is not None for p in chart_data["mine"]),
         "chart_data": chart_data,
@@ -284,11 +322,17 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "rationales": [
             {"forecast": f, "name": _display_name(f.user), "value": forecast_summary(question, f)} for f in others
         ],
-        "question_scores": selectors_scoring.question_scores(question=question, limit=QUESTION_PAGE_SCORES),
+        "question_scores": scores,
+        "resolution": resolution,
+        "outcome_scores": outcomes.outcome_scores(question, scores) if resolution and resolution.is_resolved else None,
+        "state_text": outcomes.question_state_text(question, resolution, now=now),
+        "timing": outcomes.question_timing(question, resolution, now=now),
+        # Why forecasts (and trades: the market panel asks the same question) are refused; None while accepted.
+        "closed_reason": question.closed_reason(at=now),
         **market_panel_context(question=question, user=user),
         "range_min_text": format_number(question.range_min),
         "range_max_text": format_number(question.range_max),
-        "now": timezone.now(),
+        "now": now,
     }
 
 

@@ -2,6 +2,7 @@
 a question by hand or unresolve it. Thin views: a form parses, one service acts, domain errors are shown inline
 (under the field they name) or as a page message. Open to resolvers: staff or the "resolvers" group.
 """
+from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from django import forms
@@ -13,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assets.errors import DomainError
+from assets.errors import DomainError, ValidationError
 from assets.models import Endpoint, Readout, Trial
 from forecasting.api.permissions import is_resolver
 from forecasting.forms import add_domain_error
@@ -190,7 +191,7 @@ def proposals_confirm_all(request):
 @require_http_methods(["GET", "POST"])
 def question_resolve(request, slug):
     question = get_object_or_404(Question.objects.select_related("trial", "endpoint"), slug=slug)
-    resolvable = question.status in (Question.Status.OPEN, Question.Status.CLOSED)
+    resolvable = question.status in (Question.Status.OPEN, Question.Status.CLOSED, Question.Status.PENDING)
     form = ResolveForm(request.POST or None, question=question)
     if request.method == "POST":
         if not resolvable:
@@ -215,8 +216,12 @@ def question_resolve(request, slug):
     proposals = question.proposed_resolutions.select_related("readout__trial", "readout__endpoint").order_by(
         "readout__known_at", "pk"
     )
+    unresolve_plan = None
+    if question.status in (Question.Status.RESOLVED, Question.Status.ANNULLED):
+        unresolve_plan = services.question_unresolve_preview(question=question)
     return render(request, "resolution/resolve.html", {
         "question": question, "form": form, "resolvable": resolvable, "events": events, "proposals": proposals,
+        "unresolve_plan": unresolve_plan, "unresolve_limit": services.unresolve_max_house_cover(),
     }, status=400 if form.errors else 200)
 
 
@@ -224,8 +229,15 @@ def question_resolve(request, slug):
 @require_POST
 def question_unresolve(request, slug):
     question = get_object_or_404(Question, slug=slug)
+    cover = (request.POST.get("accept_house_cover") or "").strip()
     try:
-        services.question_unresolve_manual(question=question, actor=request.user, note=request.POST.get("note", ""))
+        try:
+            accept = Decimal(cover) if cover else None
+        except InvalidOperation:
+            raise ValidationError(f"accept_house_cover must be a number of points, got {cover!r}.",
+                                  field="accept_house_cover") from None
+        services.question_unresolve_manual(question=question, actor=request.user, note=request.POST.get("note", ""),
+                                           accept_house_cover=accept)
     except DomainError as exc:
         messages.error(request, f"Could not unresolve: {exc.message}")
     else:

@@ -1,15 +1,21 @@
 """Read-side queries for forecasts and the community forecast. Visibility rules live here, in one place:
 while a question's community forecast is hidden, nobody sees it, nor anyone's forecast but their own."""
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, Value, When, Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
 
-from assets.models import Asset, Trial
-from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
+from assets.models import Asset, Readout, Trial
+from forecasting import outcomes
+from forecasting.maths import cdf as cdf_math
+from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, ResolutionEvent
 from markets.models import Question
 
 CHART_MAX_POINTS = 400
@@ -40,10 +46,13 @@ def question_list(*, filters: dict | None = None, ordering: str = "close", inclu
     return qs.order_by(*orderings.get(ordering, orderings["close"]))
 
 
-# What a list row shows of a question and its asset and trial; the long texts stay in the database.
+# What a list row shows of a question and its asset and trial; the long texts stay in the database. The outcome
+# (resolved rows show it instead of the community forecast), public_at and pending_since (when forecasting stops,
+# whether the answer is pending) are read by every row: leaving them out would cost a query per row.
 LIST_ROW_FIELDS = (
     "title", "slug", "type", "status", "open_time", "scheduled_close_time", "reveal_time", "actual_close_time",
-    "range_min", "range_max", "unit", "log_scale", "forecaster_count",
+    "public_at", "pending_since", "outcome",
+    "range_min", "range_max", "unit", "log_scale", "open_lower_bound", "open_upper_bound", "forecaster_count",
     "asset__name", "asset__slug", "trial__slug", "trial__acronym", "trial__registry_id", "trial__title",
 )
 
@@ -53,6 +62,95 @@ def question_rows(*, filters: dict | None = None, ordering: str = "close", inclu
     they render, so a page of rows does not carry every question's description and fine print."""
     qs = question_list(filters=filters, ordering=ordering, include_drafts=include_drafts)
     return qs.select_related(None).select_related("asset", "trial").only(*LIST_ROW_FIELDS)
+
+
+def question_rows_on(
+    *, asset: Asset | None = None, trial: Trial | None = None, include_drafts: bool = False, limit: int
+) -> tuple[list[Question], bool]:
+    """The questions on one asset or one trial, as ``question_rows``, for the section on the asset and trial pages.
+
+    "On" means the question's own ``asset`` or ``trial``, as the question list's ``?asset=`` and ``?trial=`` filters
+    read it, so the page's "all questions" link shows the same set. Open questions (and drafts, with
+    ``include_drafts``) come first, closing soonest; then the others, most recently closed first. Returns at most
+    ``limit`` questions and whether there are more, in one query whatever their number (no count: one extra row is
+    read instead).
+    """
+    if (asset is None) == (trial is None):
+        raise TypeError("question_rows_on needs exactly one of asset or trial.")
+    qs = question_rows(include_drafts=include_drafts)
+    qs = qs.filter(asset=asset) if asset is not None else qs.filter(trial=trial)
+    active = Case(
+        When(status__in=[Question.Status.DRAFT, Question.Status.OPEN], then=Value(0)), default=Value(1)
+    )
+    qs = qs.annotate(section_group=active).order_by(
+        "section_group",
+        Case(When(section_group=0, then=F("scheduled_close_time"))).asc(nulls_last=True),
+        Coalesce("actual_close_time", "scheduled_close_time").desc(),
+        "pk",
+    )
+    questions = list(qs[: limit + 1])
+    return questions[:limit], len(questions) > limit
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a question resolved to, and from which evidence
+# ---------------------------------------------------------------------------------------------------------------
+# The events that say what a question resolved to; the latest of them is the current resolution's evidence (an
+# unresolve in between returns the question to closed, so a resolved question's latest such event is its own).
+RESOLUTION_EVIDENCE_ACTIONS = (
+    ResolutionEvent.Action.RESOLVE, ResolutionEvent.Action.CONFIRM_PROPOSAL, ResolutionEvent.Action.ANNUL,
+)
+_DONE = (Question.Status.RESOLVED, Question.Status.ANNULLED)
+
+
+def _latest_evidence(name: str, output_field):
+    latest = ResolutionEvent.objects.filter(
+        question=OuterRef("pk"), action__in=RESOLUTION_EVIDENCE_ACTIONS
+    ).order_by("-created_at", "-pk")
+    # Only resolved and annulled rows run the subquery (served by the (question, created_at) index).
+    return Case(
+        When(Q(status__in=_DONE), then=Subquery(latest.values(name)[:1])), default=Value(""), output_field=output_field
+    )
+
+
+def annotate_resolution(qs: QuerySet) -> QuerySet:
+    """Questions with the evidence ``question_resolution`` reports, in the same query (no query per row):
+    ``resolution_source``, ``resolution_url`` and ``resolution_note`` of the latest resolve / confirm / annul event
+    (resolved and annulled questions), and ``resolution_pending_source`` / ``resolution_pending_url`` of the readout
+    that halted the question (answer pending)."""
+    return qs.annotate(
+        resolution_source=_latest_evidence("source", CharField()),
+        resolution_url=_latest_evidence("url", CharField()),
+        resolution_note=_latest_evidence("note", TextField()),
+        resolution_pending_source=F("pending_readout__source"),
+        resolution_pending_url=F("pending_readout__url"),
+    )
+
+
+def question_resolution(*, question: Question, at=None) -> outcomes.Resolution | None:
+    """What the question resolved to (or that its answer is pending) with its evidence; None while there is no
+    answer. No query when the question comes from ``annotate_resolution``; otherwise one, only for a resolved,
+    annulled or pending question."""
+    at = at or timezone.now()
+    state = outcomes.resolution_state(question, at=at)
+    if state is None:
+        return None
+    if state == outcomes.PENDING:
+        if hasattr(question, "resolution_pending_source"):
+            source, url = question.resolution_pending_source, question.resolution_pending_url
+        else:
+            readout = Readout.objects.filter(pk=question.pending_readout_id).values("source", "url").first() or {}
+            source, url = readout.get("source"), readout.get("url")
+        return outcomes.resolution_of(question, at=at, source=source, url=url)
+    if hasattr(question, "resolution_source"):
+        evidence = {"source": question.resolution_source, "url": question.resolution_url,
+                    "note": question.resolution_note}
+    else:
+        evidence = (
+            ResolutionEvent.objects.filter(question=question, action__in=RESOLUTION_EVIDENCE_ACTIONS)
+            .order_by("-created_at", "-pk").values("source", "url", "note").first()
+        ) or {}
+    return outcomes.resolution_of(question, at=at, **evidence)
 
 
 @dataclass(frozen=True)
@@ -85,18 +183,29 @@ def community_latest(*, question: Question) -> CommunityForecastPoint | None:
     if not question.is_revealed():
         return None
     state = CommunityState.objects.filter(question=question).select_related("latest_point").defer("data").first()
-    return state.latest_point if state else None
+    return _with_question(state.latest_point, question) if state else None
+
+
+def _with_question(point: CommunityForecastPoint | None, question: Question) -> CommunityForecastPoint | None:
+    # Readers need the question's range and bounds to report the point's quantiles (community_quantiles); hand
+    # them the instance already loaded instead of a query per point.
+    if point is not None:
+        point.question = question
+    return point
 
 
 def community_latest_map(*, questions) -> dict[int, CommunityForecastPoint]:
-    """Latest community point per revealed question, for list pages: one query for the whole page."""
-    revealed = [q.pk for q in questions if q.is_revealed()]
+    """Latest community point per revealed question, for list pages: one query for the whole page. Each point
+    carries its question (``point.question`` costs no query)."""
+    revealed = {q.pk: q for q in questions if q.is_revealed()}
+    if not revealed:
+        return {}
     states = (
-        CommunityState.objects.filter(question_id__in=revealed, latest_point__isnull=False)
+        CommunityState.objects.filter(question_id__in=list(revealed), latest_point__isnull=False)
         .select_related("latest_point")
         .only("question", "latest_point__question", *(f"latest_point__{name}" for name in _SERIES_FIELDS))
     )
-    return {state.question_id: state.latest_point for state in states} if revealed else {}
+    return {state.question_id: _with_question(state.latest_point, revealed[state.question_id]) for state in states}
 
 
 def community_series(*, question: Question, max_points: int | None = CHART_MAX_POINTS) -> list[dict]:
@@ -123,7 +232,7 @@ def community_for_page(*, question: Question) -> tuple[CommunityForecastPoint | 
     if state is None or state.latest_point_id is None:
         return None, community_series(question=question)
     rows = _memoized_series(question.pk, state.token, state.latest_point_id, CHART_MAX_POINTS)
-    return state.latest_point, [dict(zip(_SERIES_FIELDS, row)) for row in rows]
+    return _with_question(state.latest_point, question), [dict(zip(_SERIES_FIELDS, row)) for row in rows]
 
 
 SERIES_MEMO_SIZE = 64  # entries of <= CHART_MAX_POINTS tuples each: a few MB per process at most
@@ -149,6 +258,41 @@ def _series_rows(*, question_id: int, max_points: int | None) -> list[dict]:
 
 
 _SERIES_FIELDS = ("created_at", "forecaster_count", "median", "extremized", "q10", "q50", "q90")
+COMMUNITY_QUANTILES = ("q10", "q50", "q90")
+
+
+def finite_or_none(x):
+    """A stored float as served: None for NaN and ±inf (JSON has neither; rows written by older code may)."""
+    return x if x is None or math.isfinite(x) else None
+
+
+def finite_json(value):
+    """A stored JSON value as served: every non-finite float replaced by None. Neither database stores NaN or
+    Infinity tokens in a JSON column, but a number such as 1e999 (which older code could write) reads as inf."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [finite_json(item) for item in value]
+    return value
+
+
+def community_quantiles(*, question: Question, point) -> dict:
+    """The 10/50/90% quantiles of one community point as the API, the pages and the charts report them
+    (docs/forecast-maths.md 2.5): ``{"q10": value, "q10_beyond": marker, ...}`` where each value is None or a
+    finite number within [range_min, range_max], and the marker is "below" / "above" when that quantile lies at or
+    beyond an open bound (the value is then the bound), else None. ``point`` is a CommunityForecastPoint or a series
+    row (dict). Rows stored by older code (±inf, NaN, 0.0 on a log scale) are reported the same way."""
+    get = point.get if isinstance(point, dict) else (lambda name: getattr(point, name))
+    out = {}
+    for name in COMMUNITY_QUANTILES:
+        value, beyond = (None, None) if question.is_binary else cdf_math.quantile_in_range(
+            get(name), range_min=question.range_min, range_max=question.range_max,
+            open_lower=question.open_lower_bound, open_upper=question.open_upper_bound,
+        )
+        out[name], out[f"{name}_beyond"] = value, beyond
+    return out
 
 
 def _series_thinned_postgresql(*, question_id: int, n: int) -> list[dict]:

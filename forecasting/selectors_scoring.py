@@ -6,12 +6,21 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from forecasting.maths.calibration import calibration_bins, murphy_decomposition
-from forecasting.models import ForecastScore, LeaderboardEntry, LeaderboardScope, QuestionScoring, Score
+from forecasting.models import (
+    ForecastScore,
+    LeaderboardEntry,
+    LeaderboardScope,
+    QuestionScoring,
+    ResolutionEvent,
+    ResolutionProcessed,
+    Score,
+)
+from forecasting.models_resolution import STATE_ACTIONS
 from forecasting.models_scoring import FORECASTER_ORDER
-from markets.models import Question
+from markets.models import Market, Question
 
 Subject = Score.Subject
 AGGREGATE_ORDER = [Subject.COMMUNITY_MEDIAN, Subject.COMMUNITY_EXTREMIZED, Subject.MARKET]
@@ -222,5 +231,44 @@ def questions_needing_scores() -> QuerySet:
     return (
         Question.objects.filter(status=Question.Status.RESOLVED, outcome__isnull=False)
         .exclude(Exists(current))
+        .order_by("resolved_at", "pk")
+    )
+
+
+def questions_out_of_step() -> QuerySet:
+    """Questions whose derived state does not match their resolution, whatever the reason (a task lost with the
+    broker, a worker that died between steps). One query. A question is listed when:
+
+    - its latest state-changing ResolutionEvent (resolve, confirm, annul, unresolve) has not been processed
+      (no ResolutionProcessed row naming it);
+    - it is resolved and has no scores for its current outcome and resolution time, or its market is not settled;
+    - it is annulled and its market is not refunded, or it still has score rows;
+    - it is neither resolved nor annulled (unresolved) and still has score rows or a settled or refunded market.
+    """
+    S = Question.Status
+    latest_event = Subquery(
+        ResolutionEvent.objects.filter(question_id=OuterRef("pk"), action__in=STATE_ACTIONS)
+        .order_by("-created_at", "-pk").values("pk")[:1]
+    )
+    processed = ResolutionProcessed.objects.filter(question_id=OuterRef("pk"), event_id=OuterRef("latest_event"))
+    current_scores = QuestionScoring.objects.filter(
+        question_id=OuterRef("pk"), outcome=OuterRef("outcome"), resolved_at=OuterRef("resolved_at")
+    )
+    any_scores = Score.objects.filter(question_id=OuterRef("pk"))
+    any_scoring = QuestionScoring.objects.filter(question_id=OuterRef("pk"))
+    settled = Market.objects.filter(question_id=OuterRef("pk"), status=Market.Status.SETTLED)
+    refunded = Market.objects.filter(question_id=OuterRef("pk"), status=Market.Status.REFUNDED)
+    has_market = Market.objects.filter(question_id=OuterRef("pk"))
+    final = Market.objects.filter(
+        question_id=OuterRef("pk"), status__in=[Market.Status.SETTLED, Market.Status.REFUNDED]
+    )
+    return (
+        Question.objects.annotate(latest_event=latest_event)
+        .filter(
+            (Q(latest_event__isnull=False) & ~Exists(processed))
+            | Q(status=S.RESOLVED, outcome__isnull=False) & (~Exists(current_scores) | (Exists(has_market) & ~Exists(settled)))
+            | Q(status=S.ANNULLED) & ((Exists(has_market) & ~Exists(refunded)) | Exists(any_scores))
+            | ~Q(status__in=[S.RESOLVED, S.ANNULLED]) & (Exists(any_scores) | Exists(any_scoring) | Exists(final))
+        )
         .order_by("resolved_at", "pk")
     )

@@ -112,7 +112,8 @@ USE_I18N = False  # English only: translation lookups on every rendered value co
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (and WhiteNoise serves from in production); CI builds into a temporary directory.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -182,6 +183,10 @@ SPECTACULAR_SETTINGS = {
         "QuestionStatusEnum": "markets.models.Question.Status",
         "MarketStatusEnum": "markets.models.Market.Status",
         "ProposalStatusEnum": "forecasting.models_resolution.ProposedResolution.Status",
+        # q10_beyond, q50_beyond, q90_beyond of the community forecast.
+        "QuantileBeyondEnum": "forecasting.api.serializers.QUANTILE_BEYOND_CHOICES",
+        # The status of a question's resolution object: pending, resolved, annulled.
+        "ResolutionStatusEnum": "forecasting.api.serializers.RESOLUTION_STATUS_CHOICES",
     },
 }
 
@@ -231,6 +236,9 @@ READOUT = {
     "LEADERBOARD_MIN_QUESTIONS": env.int("READOUT_LEADERBOARD_MIN_QUESTIONS", default=5),
     "STARTING_GRANT_POINTS": env.int("READOUT_STARTING_GRANT_POINTS", default=1000),
     "DEFAULT_MARKET_BUCKETS": 10,
+    # The most the house may pay in, per unresolve, for payouts that winners already spent (staff must also accept
+    # the figure shown to them before confirming). docs/ledger.md, "Unresolving after payouts were spent".
+    "UNRESOLVE_MAX_HOUSE_COVER_POINTS": env.int("READOUT_UNRESOLVE_MAX_HOUSE_COVER_POINTS", default=10_000),
 }
 
 # LOG_FORMAT=json: one JSON object per line (timestamp, level, logger, message, request_id / task_id), for log

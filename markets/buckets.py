@@ -1,8 +1,10 @@
 """Numeric markets' buckets in the question's units. Pure: numpy and the standard library only.
 
 A numeric market has K equal buckets over the question's unit interval (SCORING.md section 3 maps a value x to
-u(x) = (x - min)/(max - min), or (ln x - ln min)/(ln max - ln min) on a log scale). Bucket j covers [j/K, (j+1)/K);
-the first bucket also absorbs outcomes below the range and the last those above it (``markets.lmsr.bucket_for_unit``).
+u(x) = (x - min)/(max - min), or (ln x - ln min)/(ln max - ln min) on a log scale). Bucket j covers (j/K, (j+1)/K]
+(the first [0, 1/K]): a value on an edge belongs to the bucket below it, the convention of forecast scoring, where
+cdf[j] = P(X <= x(u_j)); the first bucket also absorbs outcomes below the range and the last those above it
+(``markets.lmsr.bucket_for_unit``).
 
 markets may not import forecasting, so the unit mapping is repeated here in its two lines; it must agree with
 ``forecasting.maths.cdf.to_unit`` (tests/markets/test_buckets.py checks the formulas on hand-computed values).
@@ -39,10 +41,10 @@ def from_unit(u: float, *, range_min: float, range_max: float, log_scale: bool) 
 
 def winning_bucket(y: float, *, K: int, range_min: float, range_max: float, log_scale: bool) -> int:
     """The bucket (0 .. K-1) holding outcome ``y`` in the question's units; out-of-range values go to the end
-    buckets. Raises ValueError for a non-finite ``y``."""
+    buckets, and a value exactly on an edge to the bucket below it. Raises ValueError for a non-finite ``y``."""
     u = to_unit(y, range_min=range_min, range_max=range_max, log_scale=log_scale)
-    if u == -math.inf:
-        return 0
+    if math.isinf(u):  # y <= 0 on a log scale, or a finite y so far out that u overflows
+        return 0 if u < 0 else lmsr.bucket_for_unit(2.0, K)
     return lmsr.bucket_for_unit(u, K)
 
 
@@ -58,15 +60,16 @@ def _fmt(x: float) -> str:
 
 
 def bucket_labels(*, K: int, range_min: float, range_max: float, log_scale: bool, unit: str = "") -> list[str]:
-    """Short labels: "< 4", "4 to 8", ..., "≥ 36" (the end buckets absorb out-of-range values), unit appended."""
+    """Short labels: "≤ 4", "4 to 8", ..., "> 36" (an edge belongs to the bucket below it; the end buckets absorb
+    out-of-range values), unit appended."""
     bounds = bucket_bounds(K=K, range_min=range_min, range_max=range_max, log_scale=log_scale)
     suffix = f" {unit}" if unit else ""
     labels = []
     for j, (lo, hi) in enumerate(bounds):
         if j == 0:
-            labels.append(f"< {_fmt(hi)}{suffix}")
+            labels.append(f"≤ {_fmt(hi)}{suffix}")
         elif j == K - 1:
-            labels.append(f"≥ {_fmt(lo)}{suffix}")
+            labels.append(f"> {_fmt(lo)}{suffix}")
         else:
             labels.append(f"{_fmt(lo)} to {_fmt(hi)}{suffix}")
     return labels
@@ -86,7 +89,9 @@ def bucket_cdf(probabilities, *, grid_size: int = CDF_GRID_SIZE) -> np.ndarray:
     """A CDF on ``grid_size`` evenly spaced unit positions from K bucket probabilities, spreading each bucket's mass
     uniformly over its width (so the CDF is linear inside a bucket): cdf(u) = sum of the buckets below u plus the
     covered fraction of the bucket holding u. cdf[0] = 0 and cdf[-1] = 1 (the end buckets' out-of-range mass is put
-    inside the range; a scorer that needs open-bound tails must clip, as for any forecast)."""
+    inside the range). This is the market's raw CDF, not a valid forecast: steps can be 0 (a bucket priced at or
+    near 0) and there are no open-bound tails. Scoring uses ``forecasting.maths.scoring.market_cdfs``, which holds
+    it to the forecast rules (docs/scoring.md)."""
     p = np.asarray(probabilities, dtype=float)
     if p.ndim != 1 or p.size < 2 or not np.all(np.isfinite(p)) or np.any(p < 0):
         raise ValueError("probabilities must be a flat sequence of at least 2 non-negative finite numbers.")

@@ -48,8 +48,10 @@ MILLI = 1000
 ROUNDING_EPSILON_POINTS = 1e-9
 """Float-noise tolerance of money rounding, in points (1e-6 milli-points). See the module docstring."""
 
-BUCKET_EDGE_TOLERANCE = 1e-9
-"""A unit position within this distance of a bucket edge counts as lying exactly on the edge."""
+BUCKET_EDGE_TOLERANCE = 1e-9 / 200
+"""A unit position at most this far above a bucket edge counts as lying exactly on it (so float noise in u(y) cannot
+move a readout into the next bucket up). It is forecast scoring's tolerance, 1e-9 of a 1/200 grid step
+(``forecasting.maths.scoring.numeric_bucket``), so that the two always pick the same side of an edge."""
 
 MIN_LIQUIDITY = 1e-3
 MAX_LIQUIDITY = 1e9
@@ -420,8 +422,10 @@ def _bucket_count(K) -> int:
 def bucket_edges(K) -> np.ndarray:
     """The K + 1 edges of K equal buckets over the unit interval: [0, 1/K, ..., 1], each j/K correctly rounded.
 
-    Bucket j covers [j/K, (j+1)/K) for j < K - 1 and the last bucket covers [(K-1)/K, 1]: a value on an inner edge
-    belongs to the bucket ABOVE it, and u = 1 belongs to the last bucket. Raises LMSRInputError unless 2 <= K <= 1000.
+    Bucket j covers (j/K, (j+1)/K] for j > 0 and the first bucket covers [0, 1/K]: a value on an inner edge belongs
+    to the bucket BELOW it, as in forecast scoring, where cdf[j] = P(X <= x(u_j)) makes each of the 200 scoring
+    buckets closed on the right (SCORING.md section 3); u = 0 belongs to the first bucket. Raises LMSRInputError
+    unless 2 <= K <= 1000.
     """
     K = _bucket_count(K)
     return np.arange(K + 1, dtype=float) / K
@@ -430,17 +434,17 @@ def bucket_edges(K) -> np.ndarray:
 def bucket_for_unit(u, K) -> int:
     """The bucket (0 .. K-1) holding unit position ``u`` (see :func:`bucket_edges` for which bucket owns an edge).
 
-    Out-of-range outcomes are absorbed: u < 0 -> bucket 0, u > 1 -> bucket K - 1. A ``u`` within
-    ``BUCKET_EDGE_TOLERANCE`` of an edge counts as on it, so a readout exactly at a boundary (HR 0.7 mapped to
-    0.39999999999999997) lands where the documentation says. Raises LMSRInputError for a non-finite ``u`` or bad K.
+    Out-of-range outcomes are absorbed: u < 0 -> bucket 0, u > 1 -> bucket K - 1. A ``u`` at most
+    ``BUCKET_EDGE_TOLERANCE`` above an edge counts as on it, so a readout exactly at a boundary lands in the bucket
+    below it whatever the float noise of its unit position (HR 0.7 on [0.3, 1.3] maps to 0.39999999999999997, HR 1.0
+    on a log scale [0.1, 10] to 0.49999999999999994 or a hair above 0.5). When K divides 200 every market edge is a
+    scoring grid point and the bucket is always the one holding forecast scoring's bucket
+    (``forecasting.maths.scoring.numeric_bucket``): j = ceil(K u - K tol) - 1 there, c = ceil(200 u - 200 tol) for
+    the grid. Raises LMSRInputError for a non-finite ``u`` or bad K.
     """
-    edges = bucket_edges(K)
-    K = edges.size - 1
-    value = _real(u, "u")
-    nearest = int(np.argmin(np.abs(edges - value)))
-    if abs(edges[nearest] - value) <= BUCKET_EDGE_TOLERANCE:
-        value = float(edges[nearest])
-    j = int(np.searchsorted(edges, value, side="right")) - 1
+    K = _bucket_count(K)
+    value = min(max(_real(u, "u"), -1.0), 2.0)  # out of range either way; keeps K * u finite for any float
+    j = math.ceil(K * value - K * BUCKET_EDGE_TOLERANCE) - 1
     return min(max(j, 0), K - 1)
 
 

@@ -15,17 +15,23 @@ class QuestionQuerySet(models.QuerySet):
 
     def filter_accepting_forecasts(self, *, at=None):
         at = at or timezone.now()
-        return self.filter(status=Question.Status.OPEN, open_time__lte=at, scheduled_close_time__gt=at)
+        return self.filter(status=Question.Status.OPEN, open_time__lte=at, scheduled_close_time__gt=at).filter(
+            Q(public_at__isnull=True) | Q(public_at__gt=at)
+        )
 
     def filter_due_to_close(self, *, at=None):
-        return self.filter(status=Question.Status.OPEN, scheduled_close_time__lte=at or timezone.now())
+        """Open questions past their scheduled close or their scheduled public moment."""
+        at = at or timezone.now()
+        return self.filter(status=Question.Status.OPEN).filter(Q(scheduled_close_time__lte=at) | Q(public_at__lte=at))
 
     def filter_awaiting_resolution(self, *, at=None):
         """Questions whose answer an admin may now enter: closed, or open past their scheduled close (the periodic
         close has not run yet)."""
         at = at or timezone.now()
         return self.filter(
-            Q(status=Question.Status.CLOSED) | Q(status=Question.Status.OPEN, scheduled_close_time__lte=at)
+            Q(status__in=[Question.Status.CLOSED, Question.Status.PENDING])
+            | Q(status=Question.Status.OPEN, scheduled_close_time__lte=at)
+            | Q(status=Question.Status.OPEN, public_at__lte=at)
         )
 
 
@@ -38,6 +44,7 @@ class Question(models.Model):
         DRAFT = "draft", "Draft"
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
+        PENDING = "pending", "Answer pending"
         RESOLVED = "resolved", "Resolved"
         ANNULLED = "annulled", "Annulled"
 
@@ -66,6 +73,11 @@ class Question(models.Model):
     reveal_time = models.DateTimeField(
         null=True, blank=True, help_text="The community forecast and others' forecasts stay hidden until then."
     )
+    public_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Scheduled public moment (embargo lift, presentation): forecasting and trading stop here. "
+        "Questions on a trial take the earliest of the trial's public moments.",
+    )
 
     # Numeric questions (SCORING.md section 3).
     range_min = models.FloatField(null=True, blank=True)
@@ -86,6 +98,12 @@ class Question(models.Model):
     known_at = models.DateTimeField(null=True, blank=True, help_text="When the answer became public.")
     actual_close_time = models.DateTimeField(null=True, blank=True, help_text="Te = min(Tc, known_at).")
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # "Answer pending": a readout bound to the question was entered; nothing is accepted until it is resolved.
+    pending_since = models.DateTimeField(null=True, blank=True)
+    pending_readout = models.ForeignKey(
+        Readout, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The readout that halted the question (answer pending).",
+    )
 
     forecaster_count = models.PositiveIntegerField(default=0, help_text="Forecasters with a forecast (denormalized).")
     created_by = models.ForeignKey(
@@ -139,9 +157,42 @@ class Question(models.Model):
             return True
         return self.reveal_time is None or (at or timezone.now()) >= self.reveal_time
 
+    @property
+    def forecasting_ends_at(self):
+        """When forecasting and trading stop: the scheduled close, or the scheduled public moment if earlier."""
+        if self.public_at is not None and self.public_at < self.scheduled_close_time:
+            return self.public_at
+        return self.scheduled_close_time
+
     def accepts_forecasts(self, *, at=None) -> bool:
+        """Open, past its open time, before its close and before its scheduled public moment (checked here, at the
+        moment of the request, so nothing waits for the periodic close)."""
         at = at or timezone.now()
-        return self.status == self.Status.OPEN and self.open_time <= at < self.scheduled_close_time
+        return self.status == self.Status.OPEN and self.open_time <= at < self.forecasting_ends_at
+
+    def closed_reason(self, *, at=None, action: str = "Forecasting") -> str | None:
+        """Why forecasts and trades are refused at ``at`` (None if they are accepted), in words a forecaster reads:
+        ``action`` names what stopped ("Forecasting", "Trading")."""
+        at = at or timezone.now()
+        if self.accepts_forecasts(at=at):
+            return None
+        S = self.Status
+        when = "%d %b %Y, %H:%M UTC"
+        if self.status == S.DRAFT:
+            return "This question is not published yet."
+        if self.status == S.OPEN and at < self.open_time:
+            return f"This question opens {self.open_time.strftime(when)}; {action.lower()} has not started."
+        if self.status == S.PENDING or (self.status == S.OPEN and self.pending_since):
+            since = f" at {self.pending_since.strftime(when)}" if self.pending_since else ""
+            return (f"The answer is pending: a readout was entered{since} and is being confirmed. "
+                    f"{action} stopped then.")
+        if self.status in (S.OPEN, S.CLOSED) and self.public_at is not None and at >= self.public_at \
+                and self.public_at < self.scheduled_close_time:
+            return (f"The answer was scheduled to become public at {self.public_at.strftime(when)}; "
+                    f"{action.lower()} stopped then.")
+        if self.status in (S.OPEN, S.CLOSED):
+            return f"This question closed {self.scheduled_close_time.strftime(when)}; {action.lower()} has ended."
+        return f"This question is {self.get_status_display().lower()}; {action.lower()} has ended."
 
     @property
     def binding_summary(self) -> str:
@@ -255,6 +306,8 @@ class LedgerTransaction(AppendOnlyModel):
         HOUSE_COVER = "house_cover", "House cover"
         RETURN = "return", "Reserve return"
         REVERSAL = "reversal", "Settlement reversal"
+        VOID = "void", "Late trades voided"
+        ADVANCE = "advance", "House advance to a market"
 
     key = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -393,6 +446,29 @@ class Trade(AppendOnlyModel):
     @property
     def is_buy(self) -> bool:
         return self.shares > 0
+
+
+class TradeVoid(AppendOnlyModel):
+    """A trade made at or after the moment the answer became public (``Question.known_at``), voided when its market
+    settled: the trader got back what they paid, or gave back what they received (``transaction``, one per trader
+    and settlement round), and the trade's shares no longer count. A void belongs to one settlement ``round``: when
+    the settlement is reversed (unresolve) the market moves to the next round and its trades count again until the
+    next settlement decides afresh. Append-only."""
+
+    trade = models.ForeignKey(Trade, on_delete=models.PROTECT, related_name="voids")
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="trade_voids")
+    settlement_round = models.PositiveIntegerField()
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="trade_voids",
+        help_text="The trader's void transaction for this round (none if nothing could be moved).",
+    )
+    known_at = models.DateTimeField(help_text="When the answer became public: the trade was made at or after it.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["trade_id"]
+        constraints = [models.UniqueConstraint(fields=["trade", "settlement_round"], name="trade_void_unique")]
+        indexes = [models.Index(fields=["market", "settlement_round"])]
 
 
 class PricePoint(AppendOnlyModel):

@@ -8,19 +8,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from markets import lmsr
 from markets.buckets import bucket_bounds, outcome_labels
-from markets.models import Account, LedgerEntry, LedgerTransaction, Market, Position, PricePoint, Question, Trade
+from markets.models import (
+    Account,
+    LedgerEntry,
+    LedgerTransaction,
+    Market,
+    Position,
+    PricePoint,
+    Question,
+    Trade,
+    TradeVoid,
+)
 from markets.services.trading import trading_closed_reason
 
 K = LedgerTransaction.Kind
 # Ledger kinds that move points between a market and a user outside trading (settlement and its reversal).
-USER_SETTLEMENT_KINDS = (K.PAYOUT, K.REFUND, K.CLAWBACK, K.REVERSAL)
+USER_SETTLEMENT_KINDS = (K.PAYOUT, K.REFUND, K.CLAWBACK, K.REVERSAL, K.VOID)
 UNSETTLED = (Market.Status.OPEN, Market.Status.CLOSED)
 CHART_MAX_POINTS = 600
 
@@ -44,13 +54,21 @@ def market_list(*, user=None) -> QuerySet:
 
 
 def market_trade_tape(*, market: Market) -> QuerySet:
-    """The market's trades, newest first, without who made them (the public tape)."""
-    return Trade.objects.filter(market=market).order_by("-created_at", "-pk")
+    """The market's trades, newest first, without who made them (the public tape), with ``voided``."""
+    return annotate_voided(Trade.objects.filter(market=market)).order_by("-created_at", "-pk")
+
+
+def annotate_voided(qs: QuerySet) -> QuerySet:
+    """Trades with ``voided``: the trade was voided by its market's current settlement (it was made after the
+    answer became public; docs/markets.md "Late trades"). One EXISTS per row, served by the void index."""
+    return qs.annotate(voided=Exists(TradeVoid.objects.filter(
+        trade_id=OuterRef("pk"), settlement_round=OuterRef("market__settlement_round")
+    )))
 
 
 def user_trades(*, user, market: Market | None = None) -> QuerySet:
-    """A user's own trades, newest first, with their markets and questions."""
-    qs = Trade.objects.filter(user=user).select_related("market__question")
+    """A user's own trades, newest first, with their markets and questions, and ``voided`` (``annotate_voided``)."""
+    qs = annotate_voided(Trade.objects.filter(user=user).select_related("market__question"))
     if market is not None:
         qs = qs.filter(market=market)
     return qs.order_by("-created_at", "-pk")
@@ -299,6 +317,12 @@ def market_panel_context(*, question: Question, user) -> dict:
             "cost_basis": held.cost_basis if held else 0,
         })
     trading_error = trading_closed_reason(market, timezone.now())
+    voids = TradeVoid.objects.filter(market=market, settlement_round=market.settlement_round)
+    voided_count = voids.count() if market.status == Market.Status.SETTLED else 0
+    my_voided = []
+    if voided_count and user is not None and user.is_authenticated:
+        my_voided = list(annotate_voided(Trade.objects.filter(market=market, user=user)).filter(voided=True)
+                         .order_by("created_at", "pk"))
     if question.is_binary:
         chart = {
             "kind": "binary",
@@ -318,6 +342,11 @@ def market_panel_context(*, question: Question, user) -> dict:
             "holds_any": any(o["shares"] for o in outcomes),
             "can_trade": trading_error is None and balance is not None,
             "trading_error": trading_error,
+            "voided_count": voided_count,
+            "my_voided": [
+                {"trade": t, "label": labels[t.outcome] if t.outcome < len(labels) else str(t.outcome)}
+                for t in my_voided
+            ],
             "quote_url": reverse("market-quote", kwargs={"pk": market.pk}),
             "trade_url": reverse("markets:trade", kwargs={"pk": market.pk}),
             "winning_label": labels[market.winning_outcome] if market.winning_outcome is not None else None,
@@ -337,7 +366,10 @@ def ledger_check() -> list[str]:
     - every account's balance equals the sum of its entries;
     - every market's outstanding shares equal the sum of its traders' positions, per outcome;
     - an unsettled market's account holds exactly its reserve plus its traders' net payments; a settled or refunded
-      market's account is empty.
+      market's account is empty;
+    - every market agrees with its question: a resolved question's market is settled, an annulled question's market
+      is refunded, and a market is settled or refunded only while its question is resolved or annulled (a lost
+      settlement, refund or reversal task shows here until the sweep repairs it).
     """
     problems = []
     for account in Account.objects.filter(balance__lt=0).exclude(kind=Account.Kind.ISSUER):
@@ -377,4 +409,27 @@ def ledger_check() -> list[str]:
         expected = reserve + cash.get(market_id, 0) if status in UNSETTLED else 0
         if balance != expected:
             problems.append(f"market {market_id} ({status}) account holds {balance}, expected {expected}")
+    problems.extend(market_question_mismatches())
+    return problems
+
+
+def market_question_mismatches() -> list[str]:
+    """Markets whose status does not follow their question's resolution: one line each. One query."""
+    S, M = Question.Status, Market.Status
+    expected = {S.RESOLVED: M.SETTLED, S.ANNULLED: M.REFUNDED}
+    problems = []
+    for market_id, status, question_id, question_status in (
+        Market.objects.filter(
+            Q(question__status=S.RESOLVED) & ~Q(status=M.SETTLED)
+            | Q(question__status=S.ANNULLED) & ~Q(status=M.REFUNDED)
+            | ~Q(question__status__in=[S.RESOLVED, S.ANNULLED]) & Q(status__in=[M.SETTLED, M.REFUNDED])
+        ).order_by("pk").values_list("pk", "status", "question_id", "question__status")
+    ):
+        if question_status in expected:
+            verb = "settled" if question_status == S.RESOLVED else "refunded"
+            problems.append(f"market {market_id} should be {verb}: question {question_id} is {question_status} "
+                            f"but the market is {status}")
+        else:
+            problems.append(f"market {market_id} is {status} but question {question_id} is {question_status}: "
+                            "its settlement should be reversed")
     return problems

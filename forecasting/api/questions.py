@@ -78,12 +78,14 @@ class QuestionViewSet(
         return s.QuestionDetailSerializer
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset().only(*s.QuestionListSerializer.columns()))
+        # The resolution's evidence (source, url, note) is annotated: no query per row.
+        queryset = selectors.annotate_resolution(self.get_queryset().only(*s.QuestionListSerializer.columns()))
+        page = self.paginate_queryset(queryset)
         context = {**self.get_serializer_context(), "community_map": selectors.community_latest_map(questions=page)}
         return self.get_paginated_response(s.QuestionListSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request, *args, **kwargs):
-        question = self.get_object()
+        question = self.get_object(with_resolution=True)
         context = {**self.get_serializer_context(), "community": selectors.community_latest(question=question)}
         return Response(s.QuestionDetailSerializer(question, context=context).data)
 
@@ -104,10 +106,14 @@ class QuestionViewSet(
             question = question_open(question=question)
         return Response(s.QuestionDetailSerializer(question).data)
 
-    def get_object(self):
+    def get_object(self, *, with_resolution: bool = False):
+        """The question named in the URL (drafts for staff only); ``with_resolution`` reads the evidence its
+        ``resolution`` shows in the same query (``selectors.annotate_resolution``)."""
         if not is_id(str(self.kwargs["pk"])):  # the router's pattern lets "null,null" through to the lookup
             raise NotFound("No such question: question ids are whole numbers.")
         queryset = Question.objects.select_related("asset", "trial", "endpoint")
+        if with_resolution:
+            queryset = selectors.annotate_resolution(queryset)
         if not self.request.user.is_staff:
             queryset = queryset.filter_visible()
         question = get_object_or_404(queryset, pk=self.kwargs["pk"])
@@ -165,7 +171,7 @@ class QuestionViewSet(
         serializer_class = (
             s.CommunityPointWithCdfSerializer if request.query_params.get("include_cdf") in ("1", "true") else s.CommunityPointSerializer
         )
-        return self.get_paginated_response(serializer_class(page, many=True).data)
+        return self.get_paginated_response(serializer_class(page, many=True, context={"question": question}).data)
 
 
 class BulkForecastView(APIView):

@@ -21,6 +21,7 @@ from forecasting.models import ProposedResolution, ResolutionEvent
 from forecasting.services import readouts
 from forecasting.services import resolution as services
 from markets.models import Question
+from markets.units import milli_to_decimal
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input; the body names the field and what is allowed."),
@@ -118,6 +119,22 @@ class ProposalSerializer(serializers.ModelSerializer):
 
 class NoteInSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class UnresolveInSerializer(NoteInSerializer):
+    accept_house_cover = serializers.DecimalField(
+        max_digits=15, decimal_places=3, required=False, allow_null=True, default=None, coerce_to_string=False,
+        help_text="Points the house may pay in for payouts that winners already spent (see GET .../unresolve/: "
+                  "house_cover). Needed, at least that figure, when it is above 0; bounded by the site's limit.",
+    )
+
+
+class UnresolvePreviewSerializer(serializers.Serializer):
+    house_cover = serializers.DecimalField(max_digits=15, decimal_places=3, coerce_to_string=False,
+                                           help_text="Points the house would pay in if unresolved now.")
+    traders_short = serializers.IntegerField(help_text="Traders who already spent (part of) their payout.")
+    limit = serializers.DecimalField(max_digits=15, decimal_places=3, coerce_to_string=False,
+                                     help_text="The most the house may pay in for one unresolve.")
 
 
 class ResolveInSerializer(serializers.Serializer):
@@ -327,10 +344,24 @@ class QuestionUnresolveView(APIView):
 
     @extend_schema(
         summary="Unresolve a resolved or annulled question (admins); it goes back to closed and its scores are cleared",
-        request=NoteInSerializer, responses={200: QuestionResolutionSerializer, **ERRORS}, tags=["resolution"],
+        description="If winners already spent their payouts the house pays in what cannot be taken back: send "
+                    "accept_house_cover of at least the figure GET returns, or the request is refused (409, code "
+                    "house_cover) and nothing changes.",
+        request=UnresolveInSerializer, responses={200: QuestionResolutionSerializer, **ERRORS}, tags=["resolution"],
     )
     def post(self, request, pk):
-        return _question_act(request, pk, NoteInSerializer, services.question_unresolve_manual)
+        return _question_act(request, pk, UnresolveInSerializer, services.question_unresolve_manual)
+
+    @extend_schema(
+        summary="What unresolving the question now would cost the house (admins)",
+        responses={200: UnresolvePreviewSerializer, **ERRORS}, tags=["resolution"],
+    )
+    def get(self, request, pk):
+        plan = services.question_unresolve_preview(question=_question(request, pk))
+        return Response(UnresolvePreviewSerializer({
+            "house_cover": milli_to_decimal(plan.house_cover), "traders_short": len(plan.shortfalls),
+            "limit": milli_to_decimal(services.unresolve_max_house_cover()),
+        }).data)
 
 
 class QuestionResolutionEventsView(ListAPIView):

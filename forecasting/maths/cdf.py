@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "ABOVE",
+    "BELOW",
     "CELL_WIDTH",
     "GRID_SIZE",
     "MAX_QUANTILES",
@@ -34,7 +36,9 @@ __all__ = [
     "cdf_pdf_for_display",
     "cdf_pmf",
     "cdf_quantile",
+    "cdf_quantiles_in_range",
     "from_unit",
+    "quantile_in_range",
     "quantiles_to_cdf",
     "to_unit",
     "validate_cdf",
@@ -47,6 +51,9 @@ MIN_STEP = 1e-5
 OPEN_BOUND_MIN = 0.001  # cdf[0] >= this when the lower bound is open
 OPEN_BOUND_MAX = 0.999  # cdf[200] <= this when the upper bound is open
 REQUIRED_LEVELS = (0.1, 0.5, 0.9)
+# How a quantile at or beyond an open bound is reported: the bound's value plus one of these markers.
+BELOW = "below"
+ABOVE = "above"
 MAX_QUANTILES = 100
 
 # u_j = j/200, each exactly the correctly rounded double (linspace can be off by an ulp).
@@ -620,6 +627,8 @@ def cdf_quantile(cdf: Any, p: Any) -> Any:
 
     Precondition: ``cdf`` is valid (strictly increasing). Levels below cdf[0] lie below the range and give -inf;
     levels above cdf[200] give +inf (only possible with open bounds). Raises ValueError for p outside [0, 1].
+    This is unit space only: to report quantiles in the question's units use ``cdf_quantiles_in_range``, never
+    ``from_unit`` on this result (it would give ±inf, or 0.0 on a log scale).
     """
     c = np.asarray(cdf, dtype=np.float64)
     q = np.asarray(p, dtype=np.float64)
@@ -630,6 +639,66 @@ def cdf_quantile(cdf: Any, p: Any) -> Any:
     u = np.interp(q, c, UNIT_GRID)
     u = np.where(q < c[0], -np.inf, np.where(q > c[-1], np.inf, u))
     return float(u) if u.ndim == 0 else u
+
+
+def cdf_quantiles_in_range(cdf: Any, p: Any, *, range_min: float, range_max: float, log_scale: bool,
+                           open_lower: bool, open_upper: bool) -> tuple[np.ndarray, list[str | None]]:
+    """The ``p``-quantiles of a CDF in the question's units as they are reported: ``(values, beyond)``.
+
+    ``values`` is a float64 array shaped like ``p`` (a 1-D array for a scalar), every entry finite and within
+    [range_min, range_max]. ``beyond[i]`` is ``BELOW`` when the p_i-quantile lies at or below range_min on an open
+    lower side (p_i <= cdf[0]); ``values[i]`` is then exactly range_min. Mirrored: ``ABOVE`` and exactly range_max
+    when p_i >= cdf[200] on an open upper side. Otherwise ``beyond[i]`` is None and ``values[i]`` is the quantile,
+    kept strictly inside an open bound (one ulp in, should rounding land it on the bound), so that a reported value
+    equals an open bound exactly when it is flagged; ``quantile_in_range`` relies on that to re-derive the marker
+    from a stored value.
+
+    Precondition: ``cdf`` is a valid CDF (``validate_cdf``) for a question with these bounds. Raises ValueError for
+    a malformed range, a CDF of the wrong shape or with non-finite values, or p outside [0, 1].
+    """
+    lo, hi = _check_range(range_min, range_max, log_scale)
+    c = np.asarray(cdf, dtype=np.float64)
+    if c.shape != (GRID_SIZE,) or not np.all(np.isfinite(c)):
+        raise ValueError(f"cdf must be {GRID_SIZE} finite numbers")
+    q = np.atleast_1d(np.asarray(p, dtype=np.float64))
+    if np.any(~((q >= 0) & (q <= 1))):
+        raise ValueError("levels must lie in [0, 1]")
+    u = np.interp(q, c, UNIT_GRID)  # 0 for q <= cdf[0], 1 for q >= cdf[200]
+    below = (q <= c[0]) if open_lower else np.zeros(q.shape, dtype=bool)
+    above = ((q >= c[-1]) & ~below) if open_upper else np.zeros(q.shape, dtype=bool)
+    x = np.clip(np.asarray(from_unit(np.clip(u, 0.0, 1.0), range_min=lo, range_max=hi, log_scale=log_scale),
+                           dtype=np.float64).reshape(q.shape), lo, hi)
+    inside = ~(below | above)
+    if open_lower:
+        x = np.where(inside & (x <= lo), np.nextafter(lo, hi), x)
+    if open_upper:
+        x = np.where(inside & (x >= hi), np.nextafter(hi, lo), x)
+    x = np.where(below, lo, np.where(above, hi, x))
+    beyond = [BELOW if b else ABOVE if a else None for b, a in zip(below.tolist(), above.tolist())]
+    return x, beyond
+
+
+def quantile_in_range(x: Any, *, range_min: float, range_max: float, open_lower: bool,
+                      open_upper: bool) -> tuple[float | None, str | None]:
+    """A stored quantile value as it is reported: ``(value, beyond)``, the same representation as
+    ``cdf_quantiles_in_range``.
+
+    Copes with values written by older code, which stored a quantile beyond an open bound as -inf/+inf (and, on a
+    log scale, the lower one as 0.0): a value at or below range_min on an open lower side gives
+    ``(range_min, BELOW)``, at or above range_max on an open upper side ``(range_max, ABOVE)``; any other value is
+    clipped into [range_min, range_max] with ``beyond`` None. None and NaN give ``(None, None)``.
+    """
+    if x is None:
+        return None, None
+    value = float(x)
+    if math.isnan(value):
+        return None, None
+    lo, hi = float(range_min), float(range_max)
+    if open_lower and value <= lo:
+        return lo, BELOW
+    if open_upper and value >= hi:
+        return hi, ABOVE
+    return min(max(value, lo), hi), None
 
 
 def cdf_pmf(cdf: Any) -> np.ndarray:

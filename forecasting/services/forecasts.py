@@ -131,11 +131,9 @@ def _apply(
         if at is not None:
             raise ValidationError("Forecasts must be recorded in time order.", field="created_at")
         now = state.updated_at  # clock skew between app servers: never step the series backwards
-    if not question.accepts_forecasts(at=now):
-        if question.status == Question.Status.OPEN and now < question.open_time:
-            raise StateError("This question is not open for forecasting yet.")
-        state_name = "closed" if question.status == Question.Status.OPEN else question.status
-        raise StateError(f"This question is {state_name}; forecasts are no longer accepted.")
+    reason = question.closed_reason(at=now)
+    if reason:
+        raise StateError(reason, code="forecasting_closed")
 
     fq = ForecasterQuestion.objects.select_for_update().filter(question=question, user=user).first()
     active = community_active_set_load(state=state, kind=_kind(question))
@@ -177,8 +175,9 @@ def _apply(
 
 def community_point_fields(question: Question, active: ActiveSet) -> dict:
     """The fields of a CommunityForecastPoint for ``active`` (the question's active forecasts): the count, and the
-    median and extremized probability (binary) or the mean CDF with its 10/50/90% quantiles in the question's units
-    (numeric). Used for every forecast and by ``generate_load_data`` to write the same points in bulk."""
+    median and extremized probability (binary) or the mean CDF with its 10/50/90% quantiles in the question's units,
+    each within [range_min, range_max] (numeric). Used for every forecast and by ``generate_load_data`` to write
+    the same points in bulk."""
     fields = {"question": question, "forecaster_count": len(active)}
     if len(active) == 0:
         return fields
@@ -187,8 +186,13 @@ def community_point_fields(question: Question, active: ActiveSet) -> dict:
         fields.update(median=float(median), extremized=float(extremized))
         return fields
     cdf = np.asarray(active.numeric_aggregate(), dtype="<f8")
-    scale = {"range_min": question.range_min, "range_max": question.range_max, "log_scale": question.log_scale}
-    q10, q50, q90 = (float(cdf_math.from_unit(cdf_math.cdf_quantile(cdf, p), **scale)) for p in (0.1, 0.5, 0.9))
+    # A quantile beyond an open bound is stored as the bound itself (never ±inf, nor 0.0 on a log scale); readers
+    # re-derive the "beyond" marker from the value (cdf_math.quantile_in_range, docs/forecast-maths.md 2.5).
+    values, _ = cdf_math.cdf_quantiles_in_range(
+        cdf, (0.1, 0.5, 0.9), range_min=question.range_min, range_max=question.range_max,
+        log_scale=question.log_scale, open_lower=question.open_lower_bound, open_upper=question.open_upper_bound,
+    )
+    q10, q50, q90 = (float(v) for v in values)
     fields.update(cdf=cdf.tobytes(), q10=q10, q50=q50, q90=q90)
     return fields
 

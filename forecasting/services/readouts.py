@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from assets.errors import ValidationError
 from assets.models import Endpoint, Readout, Trial
-from forecasting.models import ProposedResolution
+from forecasting.models import ProposedResolution, ResolutionEvent
+from forecasting.services.community import community_state_lock
 from markets.models import Question
+from markets.services.questions import question_halt_pending
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +135,7 @@ def readout_propose(*, readout: Readout) -> list[ProposedResolution]:
     """
     questions = Question.objects.filter(
         trial_id=readout.trial_id, endpoint_id=readout.endpoint_id, bound_metric=readout.metric,
-        status__in=[Question.Status.OPEN, Question.Status.CLOSED],
+        status__in=[Question.Status.OPEN, Question.Status.CLOSED, Question.Status.PENDING],
     ).order_by("pk")
     proposals = []
     for question in questions:
@@ -153,7 +155,22 @@ def readout_propose(*, readout: Readout) -> list[ProposedResolution]:
             proposal.save(update_fields=["outcome"])
         if proposal.status == P.PENDING:
             proposals.append(proposal)
+            _halt(question=question, readout=readout)
     return proposals
+
+
+def _halt(*, question: Question, readout: Readout) -> None:
+    """Stop forecasting and trading on ``question`` because ``readout`` answers it (``question_halt_pending``),
+    under the question's forecast lock, and record a ``halt`` event the first time."""
+    community_state_lock(question_id=question.pk)
+    before = question.pending_since
+    question = question_halt_pending(question=question, readout=readout)
+    if question.pending_since != before:
+        ResolutionEvent.objects.create(
+            question=question, action=ResolutionEvent.Action.HALT, known_at=readout.known_at,
+            source=readout.source, url=readout.url, readout=readout, actor=readout.created_by,
+            note=f"Forecasting and trading stop at {question.pending_since:%Y-%m-%d %H:%M} UTC.",
+        )
 
 
 def _readout_write(*, created_by, update_existing: bool, **fields) -> tuple[Readout, bool]:

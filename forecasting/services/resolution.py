@@ -18,21 +18,31 @@ import datetime as dt
 from dataclasses import dataclass, field
 from numbers import Real
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from assets.models import Readout
 from forecasting.models import ProposedResolution, ResolutionEvent
-from forecasting.selectors_scoring import questions_needing_scores
+from forecasting.models_resolution import STATE_ACTIONS, ResolutionProcessed
+from forecasting.selectors_scoring import questions_out_of_step
 from forecasting.services.community import community_state_lock
 from forecasting.services.leaderboards import leaderboards_rebuild
 from forecasting.services.notifications import question_notify_resolution
 from forecasting.services.readouts import MAX_NOTE_LENGTH, validate_web_address
 from forecasting.services.scoring import question_score, question_scores_clear
 from markets.models import Question
+from markets.services.questions import question_release_pending
 from markets.services.resolution import question_annul, question_resolve, question_unresolve
-from markets.services.settlement import market_refund, market_settle, market_unsettle
+from markets.services.settlement import (
+    UnsettlePlan,
+    market_refund,
+    market_settle,
+    market_unsettle,
+    market_unsettle_preview,
+)
+from markets.units import MILLI, parse_milli, points_text
 
 P = ProposedResolution.Status
 A = ResolutionEvent.Action
@@ -101,7 +111,8 @@ def proposal_reject(*, proposal: ProposedResolution, actor, note: str = "") -> P
     """Reject a pending proposal (the readout does not settle the question). Writes a ``reject_proposal`` event.
     Raises StateError if the proposal is not pending."""
     note = _clean_text(note, field="note", max_length=MAX_NOTE_LENGTH)
-    proposal = ProposedResolution.objects.select_for_update().select_related("readout").get(pk=proposal.pk)
+    community_state_lock(question_id=proposal.question_id)
+    proposal = ProposedResolution.objects.select_for_update().select_related("readout", "question").get(pk=proposal.pk)
     if proposal.status != P.PENDING:
         raise StateError(f"This proposal is {proposal.status}; only a pending proposal can be rejected.")
     now = timezone.now()
@@ -112,6 +123,13 @@ def proposal_reject(*, proposal: ProposedResolution, actor, note: str = "") -> P
         known_at=proposal.readout.known_at, source=proposal.readout.source, url=proposal.readout.url, note=note,
         readout=proposal.readout, proposal=proposal, actor=actor, created_at=now,
     )
+    if not ProposedResolution.objects.filter(question_id=proposal.question_id, status=P.PENDING).exists():
+        question = question_release_pending(question=proposal.question, at=now)
+        if question.pending_since is None and question.status in (Question.Status.OPEN, Question.Status.CLOSED):
+            ResolutionEvent.objects.create(
+                question=question, action=A.RELEASE, actor=actor, created_at=now,
+                note=f"No readout settles it; the question is {question.get_status_display().lower()} again.",
+            )
     return proposal
 
 
@@ -200,19 +218,57 @@ def question_resolve_manual(
     return question
 
 
+def unresolve_max_house_cover() -> int:
+    """settings.READOUT["UNRESOLVE_MAX_HOUSE_COVER_POINTS"] (default 10,000 points) in milli-points."""
+    return int(getattr(settings, "READOUT", {}).get("UNRESOLVE_MAX_HOUSE_COVER_POINTS", 10_000)) * MILLI
+
+
+def question_unresolve_preview(*, question: Question) -> UnsettlePlan:
+    """What unresolving ``question`` now would cost the house (points winners already spent), for staff to see and
+    accept before they confirm. Reads only."""
+    return market_unsettle_preview(question=question)
+
+
 @transaction.atomic
-def question_unresolve_manual(*, question: Question, actor, note: str = "") -> Question:
+def question_unresolve_manual(*, question: Question, actor, note: str = "", accept_house_cover=None) -> Question:
     """Undo a resolution or annulment: the question goes back to closed; its market's settlement or refund is
     reversed now, in this transaction (so a quick re-resolution can never find the market still settled on the old
     outcome); proposals that were confirmed or superseded become pending again. Writes an ``unresolve`` event and
     enqueues ``process_resolution`` on commit, which clears the scores and rebuilds the leaderboards.
 
-    Raises StateError if the question is not resolved or annulled, or if the market reversal is refused.
+    The house's loss is bounded: if winners already spent payouts, the house pays in what cannot be taken back, and
+    only up to ``accept_house_cover`` points (what the staff member saw and accepted,
+    ``question_unresolve_preview``) and never more than settings.READOUT["UNRESOLVE_MAX_HOUSE_COVER_POINTS"].
+
+    Raises ValidationError (a bad ``accept_house_cover``), StateError if the question is not resolved or annulled,
+    or if the market reversal needs more house cover than accepted (code ``house_cover``; nothing changes).
     """
     note = _clean_text(note, field="note", max_length=MAX_NOTE_LENGTH)
+    limit = unresolve_max_house_cover()
+    accepted = 0
+    if accept_house_cover not in (None, ""):
+        accepted = parse_milli(accept_house_cover, field="accept_house_cover", maximum=limit // MILLI,
+                               allow_zero=True)
     community_state_lock(question_id=question.pk)
     question = question_unresolve(question=question)
-    market_unsettle(question=question)
+    try:
+        market_unsettle(question=question, max_house_cover=accepted)
+    except StateError as exc:
+        if exc.code != "house_cover":
+            raise
+        plan = market_unsettle_preview(question=question)  # inside this (rolled back) transaction: exact figure
+        if plan.house_cover > limit:
+            raise StateError(
+                f"Unresolving would need {points_text(plan.house_cover)} points from the house for payouts already "
+                f"spent, above the limit of {points_text(limit)} points (READOUT_UNRESOLVE_MAX_HOUSE_COVER_POINTS).",
+                code="house_cover", field="accept_house_cover",
+            ) from None
+        raise StateError(
+            f"Unresolving needs {points_text(plan.house_cover)} points from the house: {len(plan.shortfalls)} "
+            f"trader(s) already spent their payout. Accept a house cover of at least "
+            f"{points_text(plan.house_cover)} points to go ahead.",
+            code="house_cover", field="accept_house_cover",
+        ) from None
     ProposedResolution.objects.filter(question=question, status__in=[P.CONFIRMED, P.SUPERSEDED]).update(
         status=P.PENDING, decided_by=None, decided_at=None
     )
@@ -247,6 +303,11 @@ def resolution_process(*, question_id: int) -> ProcessResult:
     with transaction.atomic():
         question = Question.objects.select_for_update().get(pk=question_id)
         status = question.status
+        # Read under the question lock: a later event (with its own task) cannot slip in between.
+        event_id = (
+            ResolutionEvent.objects.filter(question_id=question_id, action__in=STATE_ACTIONS)
+            .order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+        )
         if status == Question.Status.RESOLVED:
             market_settle(question=question)
             question_score(question_id=question_id)
@@ -264,10 +325,15 @@ def resolution_process(*, question_id: int) -> ProcessResult:
     if status == Question.Status.RESOLVED:
         question_notify_resolution(question_id=question_id)
         steps.append("question_notify_resolution")
+    if event_id is not None:  # everything the event implies is done: the sweep may leave the question alone
+        ResolutionProcessed.objects.update_or_create(
+            question_id=question_id, defaults={"event_id": event_id, "processed_at": timezone.now()}
+        )
     return ProcessResult(question_id=question_id, status=status, steps=steps)
 
 
 def questions_needing_processing() -> list[int]:
-    """Ids of resolved questions whose scores are missing or stale (a lost or failed task), oldest resolution
-    first (``forecasting.selectors_scoring.questions_needing_scores``)."""
-    return list(questions_needing_scores().values_list("pk", flat=True))
+    """Ids of questions whose settlement, refund, scores or leaderboards do not match their latest resolution
+    event (a lost or failed task), oldest resolution first (``forecasting.selectors_scoring.questions_out_of_step``).
+    """
+    return list(questions_out_of_step().values_list("pk", flat=True))

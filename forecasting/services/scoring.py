@@ -123,9 +123,9 @@ def _none_if_nan(x) -> float | None:
     return None if np.isnan(x) else x
 
 
-def _series_score(question, subject, series: sm.SeriesScores, *, points: int, now, baseline_ok=True) -> tuple:
+def _series_score(question, subject, series: sm.SeriesScores, *, points: int, now) -> tuple:
     """A Score row (SCORE_FIELDS order) for an aggregate: no user, no peer score."""
-    baseline = _none_if_nan(series.baseline) if baseline_ok and series.active_seconds > 0 else None
+    baseline = _none_if_nan(series.baseline) if series.active_seconds > 0 else None
     return (
         question.pk, str(subject), None, _none_if_nan(series.loss), float(series.coverage),
         _none_if_nan(series.relative), baseline, None, float(series.active_seconds), points, now,
@@ -142,13 +142,29 @@ def _market_series(question: Question):
     return market_price_series(question=question)
 
 
+def _market_score(question, timings: ScoringTimings, *, now, points: int, series) -> list[tuple]:
+    """The market's Score row, as a one-element list: ``series()`` scores its price series like a forecaster (the
+    prices held to the forecast rules by ``sm.market_probabilities`` / ``sm.market_cdfs``, so every legal market
+    state scores). Should it raise all the same, the error is logged and the market goes unscored (an empty list):
+    the market comparison is a side show, and it must never roll back the settlement and every forecaster's scores
+    that run in the same transaction."""
+    try:
+        return [_series_score(question, Subject.MARKET, series(), points=points, now=now)]
+    except ValueError:
+        note = f"question {question.pk}: the market's price series could not be scored; the market is left unscored"
+        logger.exception(note)
+        timings.notes.append(note)
+        return []
+
+
 def question_score(*, question_id: int, timings: ScoringTimings | None = None) -> int:
     """Score a resolved question and replace its Score, ForecastScore and QuestionScoring rows.
 
     Scores every forecaster with a forecast row on the question, the community median, the extremized aggregate
-    (binary) and the market price (when the question has a market), over W = [T0, Te). Numeric outcomes are mapped
-    with ``unit_position`` (log scale aware); an outcome beyond a closed bound is clamped to that bound (the question
-    says it cannot lie there; the CRPS is the same either way) and logged.
+    (binary) and the market price (when the question has a market; its prices are first held to the forecast rules
+    by ``sm.market_probabilities`` / ``sm.market_cdfs``, docs/scoring.md), over W = [T0, Te). Numeric outcomes are
+    mapped with ``unit_position`` (log scale aware); an outcome beyond a closed bound is clamped to that bound (the
+    question says it cannot lie there; the CRPS is the same either way) and logged.
 
     A question that is not resolved (unresolved or annulled since the task was queued) has its scores cleared.
     Idempotent: the question row is locked (``select_for_update``) and its rows deleted and rewritten in one
@@ -265,9 +281,9 @@ def _score_binary(question, rows, points, market, t0, te, now, timings):
         c_times, extremized, outcome=o, t0=t0, te=te, **community), points=in_window, now=now))
     if market is not None and market.yes is not None and len(market.times):
         m_times = _seconds(market.times)
-        scores.append(_series_score(question, Subject.MARKET, sm.score_binary_series(
-            m_times, np.clip(market.yes, 1e-9, 1 - 1e-9), outcome=o, t0=t0, te=te, **community),
-            points=int((m_times < te).sum()), now=now))
+        scores += _market_score(question, timings, now=now, points=int((m_times < te).sum()), series=lambda: (
+            sm.score_binary_series(m_times, sm.market_probabilities(market.yes), outcome=o, t0=t0, te=te,
+                                   **community)))
 
     # Calibration weights: each forecast's active fraction of |W|; the community median's values likewise.
     span = te - t0
@@ -328,25 +344,10 @@ def _score_numeric(question, rows, points, market, t0, te, now, timings):
         c_times, c_cdfs, y_unit=y_unit, t0=t0, te=te, **bounds, **community),
         points=int((c_times < te).sum()), now=now))
     if market is not None and len(market.times):
-        from markets.buckets import bucket_cdf
-
         m_times = _seconds(market.times)
-        m_cdfs = np.array([bucket_cdf(row) for row in market.prices]).reshape(len(market.times), -1)
-        if m_cdfs.shape[1] == sm.GRID_SIZE:
-            try:
-                series = sm.score_numeric_series(m_times, m_cdfs, y_unit=y_unit, t0=t0, te=te, **bounds, **community)
-                baseline_ok = True
-            except ValueError:
-                # The market's end buckets absorb out-of-range outcomes inside the range, so an outcome beyond an
-                # open bound has no mass of its own: score the CRPS (unchanged by clipping) without a baseline.
-                clipped = min(max(y_unit, 0.0), 1.0)
-                series = sm.score_numeric_series(
-                    m_times, m_cdfs, y_unit=clipped, t0=t0, te=te, **bounds, **community
-                )
-                baseline_ok = False
-            scores.append(_series_score(
-                question, Subject.MARKET, series, points=int((m_times < te).sum()), now=now, baseline_ok=baseline_ok
-            ))
+        scores += _market_score(question, timings, now=now, points=int((m_times < te).sum()), series=lambda: (
+            sm.score_numeric_series(m_times, sm.market_cdfs(market.prices, **bounds), y_unit=y_unit, t0=t0, te=te,
+                                    **bounds, **community)))
     return scores, []
 
 

@@ -42,32 +42,53 @@ def question_links(q) -> SafeString:
     return format_html('<span class="q-links">{}</span>', mark_safe(" · ".join(links)))  # noqa: S308 - both escaped
 
 
-def close_time_text(q, now) -> str:
-    """"opens in 2 days", "closes in 4 weeks", "closed 3 hours ago": relative to ``now``."""
+def _close_moment(q, now) -> tuple[dt.datetime | None, str]:
+    """The moment the close-time text refers to and the text: "opens in 2 days", "closes in 4 weeks", "closed 3 hours
+    ago", relative to ``now``. Forecasting closes at the scheduled close or at the scheduled public moment if that
+    comes first (``forecasting_ends_at``), and stops when a readout makes the answer pending."""
+    ends = q.forecasting_ends_at
+    if q.pending_since is not None and q.pending_since <= now and q.status in ("open", "closed", "pending"):
+        ends = min(ends, q.pending_since)  # answer pending: forecasting stopped then
     if q.status in _OPEN_STATUSES:
         if q.open_time > now:
-            return f"opens in {timeuntil(q.open_time, now)}"
-        if q.scheduled_close_time > now:
-            return f"closes in {timeuntil(q.scheduled_close_time, now)}"
-        return f"closed {timesince(q.scheduled_close_time, now)} ago"
-    return f"closed {timesince(q.actual_close_time or q.scheduled_close_time, now)} ago"
+            return q.open_time, f"opens in {timeuntil(q.open_time, now)}"
+        if ends > now:
+            return ends, f"closes in {timeuntil(ends, now)}"
+        return ends, f"closed {timesince(ends, now)} ago"
+    closed = q.actual_close_time or ends
+    if closed > now:  # closed by staff before its time, which is not recorded
+        return None, "closed early"
+    return closed, f"closed {timesince(closed, now)} ago"
+
+
+def close_time_text(q, now) -> str:
+    """"opens in 2 days", "closes in 4 weeks", "closed 3 hours ago": relative to ``now`` (see ``_close_moment``)."""
+    return _close_moment(q, now)[1]
 
 
 @register.simple_tag
 def close_time(q, now) -> SafeString:
-    """A <time> element with the scheduled close as its machine-readable value and the relative text."""
-    close = q.scheduled_close_time.astimezone(dt.timezone.utc)  # the title says UTC, whatever the active zone
+    """A <time> element with the moment its relative text refers to (the opening, the end of forecasting, or when
+    it closed) as its machine-readable value and title, in UTC."""
+    moment, text = _close_moment(q, now)
+    if moment is None:
+        return format_html("<span>{}</span>", text)
+    moment = moment.astimezone(dt.timezone.utc)  # the title says UTC, whatever the active zone
     return format_html(
         '<time datetime="{}" title="{} {} UTC">{}</time>',
-        close.isoformat(), close.day, close.strftime("%b %Y, %H:%M"), close_time_text(q, now),
+        moment.isoformat(), moment.day, moment.strftime("%b %Y, %H:%M"), text,
     )
 
 
 @register.simple_tag
 def community_cell(c) -> SafeString:
-    """A community summary (forecasting.pages.CommunitySummary): the value and its detail, or why there is none."""
-    if c.state == "value":
+    """A community summary (forecasting.pages.CommunitySummary): the value and its detail, the answer of a resolved
+    or annulled question, "Answer pending", or why there is no value to show."""
+    if c.state in ("value", "outcome"):
+        css = "prob" if c.state == "value" else "prob q-answer"
         if c.detail:
-            return format_html('<span class="prob">{}</span><span class="item-meta q-detail">{}</span>', c.text, c.detail)
-        return format_html('<span class="prob">{}</span>', c.text)
+            return format_html('<span class="{}">{}</span><span class="item-meta q-detail">{}</span>', css, c.text, c.detail)
+        return format_html('<span class="{}">{}</span>', css, c.text)
+    if c.state == "pending":
+        return format_html('<span class="q-pending">{}</span>', c.text)
     return format_html('<span class="muted small">{}</span>', capfirst(c.text))

@@ -115,11 +115,12 @@ class TradeTapeSerializer(serializers.ModelSerializer):
     shares = serializers.SerializerMethodField()
     cash = serializers.SerializerMethodField()
     mine = serializers.SerializerMethodField()
+    voided = serializers.SerializerMethodField()
 
     class Meta:
         model = Trade
         fields = ["id", "market", "outcome", "side", "shares", "cash", "price_before", "price_after", "created_at",
-                  "mine"]
+                  "voided", "mine"]
         read_only_fields = fields
 
     def get_side(self, trade) -> str:
@@ -132,6 +133,10 @@ class TradeTapeSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DecimalField(max_digits=24, decimal_places=3))
     def get_cash(self, trade):
         return f"{milli_to_decimal(abs(trade.cash))}"
+
+    def get_voided(self, trade) -> bool:
+        """Made after the answer became public and reversed at settlement (docs/markets.md "Late trades")."""
+        return bool(getattr(trade, "voided", False))
 
     def get_mine(self, trade) -> bool:
         user = self.context.get("request").user if self.context.get("request") else None

@@ -106,3 +106,11 @@ def market_close(*, question: Question) -> int:
     return Market.objects.filter(question_id=question.pk, status=Market.Status.OPEN).update(
         status=Market.Status.CLOSED, updated_at=timezone.now()
     )
+
+
+def market_reopen(*, question: Question) -> int:
+    """Resume trading on the question's market (closed -> open) when its question takes forecasts again (a halt
+    released). Called with the question row locked; a settled or refunded market is left alone. Returns 0 or 1."""
+    return Market.objects.filter(question_id=question.pk, status=Market.Status.CLOSED).update(
+        status=Market.Status.OPEN, updated_at=timezone.now()
+    )

@@ -5,16 +5,18 @@ import datetime as dt
 import math
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from assets.errors import StateError, ValidationError
+from assets.services.moments import trial_earliest_public_moment
 from markets.models import Question
-from markets.services.markets import market_close
+from markets.services.markets import market_close, market_reopen
 
 QUESTION_EDITABLE_FIELDS = (
     "title", "type", "asset", "trial", "endpoint", "description", "resolution_criteria", "fine_print",
-    "open_time", "scheduled_close_time", "reveal_time", "range_min", "range_max", "unit", "log_scale",
+    "open_time", "scheduled_close_time", "reveal_time", "public_at", "range_min", "range_max", "unit", "log_scale",
     "open_lower_bound", "open_upper_bound", "bound_metric", "bound_comparator", "bound_threshold",
 )
 # Once forecasts may exist, changing these would change what forecasts mean or how they are scored.
@@ -22,6 +24,9 @@ QUESTION_FROZEN_AFTER_OPEN = (
     "type", "open_time", "range_min", "range_max", "log_scale", "open_lower_bound", "open_upper_bound",
 )
 
+
+# Clock skew between an admin's machine and the server: a time this little in the future counts as now.
+KNOWN_AT_FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 # Paths under /questions/ that a question slug must not shadow.
 RESERVED_SLUGS = frozenset({"mine", "new"})
@@ -58,8 +63,12 @@ def question_validate(question: Question) -> None:
             raise ValidationError("A timezone-aware date and time is required.", field=name)
     if question.open_time >= question.scheduled_close_time:
         raise ValidationError("The close time must be after the open time.", field="scheduled_close_time")
-    if question.reveal_time and timezone.is_naive(question.reveal_time):
-        raise ValidationError("A timezone-aware date and time is required.", field="reveal_time")
+    for name in ("reveal_time", "public_at"):
+        value = getattr(question, name)
+        if value is not None and (not isinstance(value, dt.datetime) or timezone.is_naive(value)):
+            raise ValidationError("A timezone-aware date and time is required.", field=name)
+    if question.public_at is not None and question.public_at <= question.open_time:
+        raise ValidationError("The scheduled public moment must be after the open time.", field="public_at")
     if question.is_numeric:
         for name in ("range_min", "range_max"):
             value = getattr(question, name)
@@ -93,6 +102,8 @@ def question_create(*, created_by=None, status: str = Question.Status.DRAFT, **f
     if status not in (Question.Status.DRAFT, Question.Status.OPEN):
         raise ValidationError("A new question is a draft or open.", field="status")
     question = Question(created_by=created_by, status=status, **fields)
+    if question.trial_id and question.public_at is None:
+        question.public_at = trial_earliest_public_moment(trial_id=question.trial_id)
     question_validate(question)
     question.slug = _unique_slug(question.title)
     question.save()
@@ -142,11 +153,97 @@ def question_close(*, question: Question, at: dt.datetime | None = None) -> Ques
     return question
 
 
+@transaction.atomic
+def question_halt_pending(*, question: Question, readout, at: dt.datetime | None = None) -> Question:
+    """Answer pending: a readout bound to ``question`` was entered, so forecasting and trading stop.
+
+    If the readout is already public (``known_at`` <= now, or within the clock-skew tolerance) the question goes to
+    ``pending`` now and its market closes. A readout entered ahead of its embargo (``known_at`` in the future)
+    moves the question's ``public_at`` to ``known_at``: forecasting stops then, not before, so the halt does not
+    leak that staff hold the result; the periodic close marks it pending at that moment.
+
+    Open, closed and pending questions only (others are returned unchanged). Locks the question row, then the
+    market row (lock order, docs/ledger.md). Idempotent: a pending question keeps its earliest halt.
+    """
+    now = at or timezone.now()
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    S = Question.Status
+    if question.status not in (S.OPEN, S.CLOSED, S.PENDING):
+        return question
+    halt_at = readout.known_at if readout.known_at > now + KNOWN_AT_FUTURE_TOLERANCE else now
+    if question.pending_since is not None and question.pending_since <= halt_at:
+        return question  # already halted at this moment or earlier
+    question.pending_since, question.pending_readout = halt_at, readout
+    fields = ["pending_since", "pending_readout", "updated_at"]
+    if halt_at > now:
+        if question.public_at is None or halt_at < question.public_at:
+            question.public_at = halt_at
+            fields.append("public_at")
+    elif question.status != S.PENDING:
+        question.status = S.PENDING
+        fields.append("status")
+    question.save(update_fields=fields)
+    if question.status == S.PENDING:
+        market_close(question=question)
+    return question
+
+
+@transaction.atomic
+def question_release_pending(*, question: Question, at: dt.datetime | None = None) -> Question:
+    """The readout that halted ``question`` does not settle it after all (its proposals were rejected): forecasting
+    resumes if the question's time allows (its status goes back to open and its market reopens), else it stays
+    closed. ``public_at`` goes back to the trial's earliest public moment. Locks the question, then the market.
+    A question that is not halted is returned unchanged."""
+    now = at or timezone.now()
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    S = Question.Status
+    if question.pending_since is None or question.status not in (S.OPEN, S.CLOSED, S.PENDING):
+        return question
+    question.pending_since = question.pending_readout = None
+    question.public_at = trial_earliest_public_moment(trial_id=question.trial_id) if question.trial_id else None
+    if question.status == S.PENDING:
+        question.status = S.OPEN
+    if question.status == S.OPEN and now >= question.forecasting_ends_at:
+        question.status = S.CLOSED
+    question.save(update_fields=["pending_since", "pending_readout", "public_at", "status", "updated_at"])
+    if question.accepts_forecasts(at=now):
+        market_reopen(question=question)
+    return question
+
+
+def questions_apply_public_moments(*, trial_id: int) -> int:
+    """Give every unresolved question on the trial the trial's earliest public moment as ``public_at`` (forecasting
+    and trading stop there; None when the trial has no moments). Called when the trial's moments change
+    (``assets.signals.public_moments_changed``). Returns how many questions changed. One read, one update."""
+    earliest = trial_earliest_public_moment(trial_id=trial_id)
+    questions = Question.objects.filter(trial_id=trial_id).exclude(
+        status__in=[Question.Status.RESOLVED, Question.Status.ANNULLED]
+    )
+    if earliest is None:
+        questions = questions.filter(public_at__isnull=False)
+    else:
+        questions = questions.filter(Q(public_at__isnull=True) | ~Q(public_at=earliest))
+    return questions.update(public_at=earliest, updated_at=timezone.now())
+
+
 def questions_close_due(*, at: dt.datetime | None = None) -> int:
-    """Close every open question whose scheduled close time has passed. Returns how many were closed."""
+    """Close every open question whose scheduled close time or scheduled public moment has passed (the services
+    already refuse forecasts and trades from that moment; this makes the status say so). Returns how many."""
     at = at or timezone.now()
     closed = 0
-    for question in Question.objects.filter_due_to_close(at=at).only("pk"):
-        question_close(question=question, at=at)
+    for question in Question.objects.filter_due_to_close(at=at).only("pk", "pending_since"):
+        if question.pending_since is not None and question.pending_since <= at:
+            _mark_pending(question_id=question.pk, at=at)
+        else:
+            question_close(question=question, at=at)
         closed += 1
     return closed
+
+
+@transaction.atomic
+def _mark_pending(*, question_id: int, at: dt.datetime) -> None:
+    question = Question.objects.select_for_update().get(pk=question_id)
+    if question.status == Question.Status.OPEN:
+        question.status = Question.Status.PENDING
+        question.save(update_fields=["status", "updated_at"])
+        market_close(question=question)

@@ -2,9 +2,10 @@
 the forecasting resolution services wrap them with the audit trail, proposals, locks and the scoring task.
 
 States (markets.models.Question.Status):
-    open / closed --resolve--> resolved      (outcome, known_at, actual_close_time, resolved_at set)
-    open / closed --annul----> annulled      (outcome cleared; known_at optional)
-    resolved / annulled --unresolve--> closed (every resolution field cleared)
+    open / closed --readout entered--> pending   (``question_halt_pending``; back by ``question_release_pending``)
+    open / closed / pending --resolve--> resolved (outcome, known_at, actual_close_time, resolved_at set)
+    open / closed / pending --annul----> annulled (outcome cleared; known_at optional)
+    resolved / annulled --unresolve--> closed     (every resolution field and the halt cleared)
 
 Decisions:
 - Resolving or annulling an open question closes it first, market included (``question_close``).
@@ -29,12 +30,10 @@ from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from markets.models import Question
-from markets.services.questions import question_close
+from markets.services.questions import KNOWN_AT_FUTURE_TOLERANCE, question_close
 
 S = Question.Status
 RESOLUTION_FIELDS = ["status", "outcome", "known_at", "actual_close_time", "resolved_at", "updated_at"]
-# Clock skew between the admin's machine and the server: a known_at this little in the future is treated as now.
-KNOWN_AT_FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
 def _check_known_at(question: Question, known_at, *, now: dt.datetime, field: str = "known_at") -> dt.datetime:
@@ -99,8 +98,10 @@ def _lock_unresolved(question: Question, *, done: str, hint: str) -> Question:
     question = _lock(question)
     if question.status in (S.RESOLVED, S.ANNULLED):
         raise StateError(f"This question is already {question.status}; unresolve it first {hint}.")
-    if question.status not in (S.OPEN, S.CLOSED):
-        raise StateError(f"Only an open or closed question can be {done}; this question is {question.status}.")
+    if question.status not in (S.OPEN, S.CLOSED, S.PENDING):
+        raise StateError(
+            f"Only an open, closed or answer-pending question can be {done}; this question is {question.status}."
+        )
     return question
 
 
@@ -173,5 +174,6 @@ def question_unresolve(*, question: Question) -> Question:
         raise StateError(f"Only a resolved or annulled question can be unresolved; this question is {question.status}.")
     question.status = S.CLOSED
     question.outcome = question.known_at = question.actual_close_time = question.resolved_at = None
-    question.save(update_fields=RESOLUTION_FIELDS)
+    question.pending_since = question.pending_readout = None
+    question.save(update_fields=[*RESOLUTION_FIELDS, "pending_since", "pending_readout"])
     return question

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Sum
@@ -22,12 +23,13 @@ from django.utils import timezone
 
 from assets.errors import StateError
 from markets.buckets import winning_bucket
-from markets.models import Account, LedgerTransaction, Market, Position, Question, Trade
+from markets.models import Account, LedgerTransaction, Market, Position, Question, Trade, TradeVoid
+from markets.services import voids
 from markets.services.ledger import Posting, house_account, lock_accounts, record
 from markets.units import points_text
 
 K = LedgerTransaction.Kind
-SETTLEMENT_KINDS = (K.PAYOUT, K.REFUND, K.CLAWBACK, K.HOUSE_COVER, K.RETURN)
+SETTLEMENT_KINDS = (K.PAYOUT, K.REFUND, K.CLAWBACK, K.HOUSE_COVER, K.RETURN, K.VOID, K.ADVANCE)
 
 
 def _lock_market(question: Question) -> Market | None:
@@ -82,13 +84,17 @@ def _finish(market: Market, *, status: str, winner: int | None, now: dt.datetime
 
 @transaction.atomic
 def market_settle(*, question: Question, at: dt.datetime | None = None) -> Market | None:
-    """Pay 1 point per share of the winning outcome from the market's account to each holder, then return what is
-    left (trader payments + reserve - payouts, never negative) to the house. Marks the market settled.
+    """Void the trades made after the answer became public, pay 1 point per winning share from the market's account
+    to each holder, then return what is left (trader payments + reserve - payouts, never negative) to the house.
+    Marks the market settled.
+
+    Trades with ``created_at >= question.known_at`` are reversed at their own cash and their shares stop counting
+    before anything is paid (``markets.services.voids``, docs/markets.md "Late trades").
 
     Precondition: the question is resolved with an outcome. Returns None if the question has no market; returns the
     market unchanged if it is already settled (idempotent). Raises StateError if the question is not resolved, if
-    the market was refunded (unsettle it first), or if the market's account could not cover the payouts (a broken
-    ledger: the LMSR bound guarantees it can).
+    the market was refunded (unsettle it first), if the house cannot advance what the voids need, or if the
+    market's account could not cover the payouts (a broken ledger: the LMSR bound guarantees it can).
     """
     market = _lock_market(question)
     if market is None or market.status == Market.Status.SETTLED:
@@ -102,28 +108,76 @@ def market_settle(*, question: Question, at: dt.datetime | None = None) -> Marke
     now = at or timezone.now()
     r = market.settlement_round
 
+    already_voided = TradeVoid.objects.filter(market=market, settlement_round=r).exists()
+    late = [] if already_voided or question.known_at is None else voids.late_trades(market, known_at=question.known_at)
+    if late:
+        voids.positions_rebuild(market, exclude={t.pk for t in late}, now=now)
+    late_cash = voids.late_cash_by_user(late)
+
     holders = list(
         Position.objects.filter(market=market, outcome=winner, shares__gt=0).order_by("user_id")
         .values_list("user_id", "shares")
     )
-    pool, house, accounts = _lock_settlement_accounts(market, [u for u, _ in holders])
+    pool, house, accounts = _lock_settlement_accounts(market, sorted({u for u, _ in holders} | set(late_cash)))
 
     keys = {f"payout:{market.pk}:{r}:{u}": (u, s) for u, s in holders}
-    return_key = f"return:{market.pk}:{r}"
-    done = set(LedgerTransaction.objects.filter(key__in=[*keys, return_key]).values_list("key", flat=True))
+    void_keys = {u: f"void:{market.pk}:{r}:{u}" for u in late_cash}
+    advance_key, return_key = f"advance:{market.pk}:{r}", f"return:{market.pk}:{r}"
+    done = set(LedgerTransaction.objects.filter(
+        key__in=[*keys, *void_keys.values(), advance_key, return_key]
+    ).values_list("key", flat=True))
     owed = {key: us for key, us in keys.items() if key not in done}
     total = sum(s for _, s in owed.values())  # 1 share pays 1 point: milli-shares == milli-points
-    if total > pool.balance:
+    refunds = {u: c for u, c in late_cash.items() if c > 0 and void_keys[u] not in done}
+
+    # The late sellers' proceeds left the market's account; it collects them back only after paying, so the house
+    # advances whatever it would lack until then (returned with the rest at the end).
+    advance = total + sum(refunds.values()) - pool.balance
+    if late and advance > 0 and advance_key not in done:
+        if house.balance < advance:
+            raise StateError(
+                f"Voiding the late trades of market {market.pk} needs an advance of {points_text(advance)} points "
+                f"and the house holds {points_text(house.balance)}; top up the house account and retry.",
+            )
+        record([Posting(key=advance_key, kind=K.ADVANCE, market_id=market.pk, amounts={house: -advance,
+                        pool: advance}, memo="House advance while late trades are voided")], at=now)
+    elif total > pool.balance:
         raise StateError(
             f"Market {market.pk}'s account holds {points_text(pool.balance)} points but owes {points_text(total)}; "
             "the ledger is inconsistent. Run the ledger check.",
         )
-    postings = [
+    void_memo = "Voided: traded at or after the answer became public" + (
+        f" ({question.known_at:%Y-%m-%d %H:%M} UTC)" if late else ""
+    )
+    void_txns = {}
+    for u, cash in refunds.items():
+        (void_txns[u],) = record([Posting(
+            key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk, amounts={pool: -cash, accounts[u]: cash},
+            memo=f"{void_memo}: late buys refunded",
+        )], at=now)
+    record([
         Posting(key=key, kind=K.PAYOUT, user_id=u, market_id=market.pk,
                 amounts={pool: -s, accounts[u]: s}, memo=f"{s / 1000:.3f} winning shares")
         for key, (u, s) in owed.items()
-    ]
-    record(postings, at=now)
+    ], at=now)
+    for u, cash in late_cash.items():
+        if cash >= 0 or void_keys[u] in done:
+            continue
+        take = min(-cash, accounts[u].balance)
+        lost = -cash - take
+        if take:
+            memo = f"{void_memo}: late sale proceeds returned"
+            if lost:
+                memo += f"; {points_text(lost)} points could not be collected"
+            (void_txns[u],) = record([Posting(
+                key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk,
+                amounts={accounts[u]: -take, pool: take}, memo=memo,
+            )], at=now)
+    TradeVoid.objects.bulk_create([
+        TradeVoid(trade=t, market=market, settlement_round=r, transaction=void_txns.get(t.user_id),
+                  known_at=question.known_at, created_at=now)
+        for t in late
+    ])
     _return_to_house(market=market, pool=pool, house=house, key=return_key, done=done, now=now,
                      memo="Unused reserve and trader payments return to the house")
     return _finish(market, status=Market.Status.SETTLED, winner=winner, now=now)
@@ -194,35 +248,23 @@ def market_refund(*, question: Question, at: dt.datetime | None = None) -> Marke
     return _finish(market, status=Market.Status.REFUNDED, winner=None, now=now)
 
 
-@transaction.atomic
-def market_unsettle(*, question: Question, at: dt.datetime | None = None) -> Market | None:
-    """Reverse a settlement or refund (for an unresolved question) with compensating transactions, newest first, so
-    a later resolution can settle again. The market goes back to open if its question accepts trading, else closed.
+@dataclass(frozen=True)
+class UnsettlePlan:
+    """What reversing a market's settlement or refund would move. ``house_cover`` (milli-points) is what the house
+    pays in for points that winners (or refunded traders) have already spent: the house's loss from the reversal,
+    on top of the settlement's own result. ``shortfalls`` gives it per user id."""
 
-    A user who has already spent a payout or refund gives back what their balance holds and the house covers the
-    rest, so no balance goes negative (the user keeps the difference; docs/ledger.md). Idempotent: each reversal's
-    key is ``reversal:<original id>``, and a market that is not settled or refunded is returned unchanged.
+    market_id: int | None
+    house_cover: int = 0
+    shortfalls: dict[int, int] = field(default_factory=dict)
 
-    Precondition: the question is no longer resolved or annulled (call this after reopening it). Returns None if the
-    question has no market. Raises StateError if the question is still resolved/annulled or the house cannot cover.
-    """
-    market = _lock_market(question)
-    if market is None or market.status not in (Market.Status.SETTLED, Market.Status.REFUNDED):
-        return market
-    question = market.question
-    if question.status in (Question.Status.RESOLVED, Question.Status.ANNULLED):
-        raise StateError(f"The question is still {question.status}; unresolve it before unsettling its market.")
-    now = at or timezone.now()
-    reversed_ids = LedgerTransaction.objects.filter(market=market, kind=K.REVERSAL).values("reverses_id")
-    originals = list(
-        LedgerTransaction.objects.filter(market=market, kind__in=SETTLEMENT_KINDS).exclude(pk__in=reversed_ids)
-        .prefetch_related("entries").order_by("-pk")
-    )
-    house = house_account()
-    locked = lock_accounts({house.pk, market.account.pk, *(e.account_id for t in originals for e in t.entries.all())})
-    house = locked[house.pk]
-    running = {pk: account.balance for pk, account in locked.items()}
-    postings = []
+
+def _unsettle_postings(market: Market, originals: list, accounts: dict[int, Account], house: Account, now
+                       ) -> tuple[list[Posting], UnsettlePlan]:
+    """Plan the compensating postings, newest first, against the given balances (not written)."""
+    user_of = {a.pk: a.user_id for a in accounts.values()}
+    running = {pk: account.balance for pk, account in accounts.items()}
+    postings, shortfalls = [], defaultdict(int)
     for original in originals:
         deltas = defaultdict(int)
         for entry in original.entries.all():
@@ -232,17 +274,83 @@ def market_unsettle(*, question: Question, at: dt.datetime | None = None) -> Mar
                 deficit = -(running[pk] + delta)  # already spent: the house makes up what cannot be taken back
                 deltas[pk] += deficit
                 deltas[house.pk] -= deficit
+                if user_of.get(pk) is not None:
+                    shortfalls[user_of[pk]] += deficit
         for pk, delta in deltas.items():
             running[pk] += delta
-        if running[house.pk] < 0:
-            raise StateError("The house account cannot cover reversing this settlement; top it up and retry.")
         postings.append(Posting(
             key=f"reversal:{original.pk}", kind=K.REVERSAL, user_id=original.user_id, market_id=market.pk,
-            reverses_id=original.pk, amounts={locked[pk]: d for pk, d in deltas.items()},
+            reverses_id=original.pk, amounts={accounts[pk]: d for pk, d in deltas.items()},
             memo=f"Reverses {original.key}",
         ))
+    plan = UnsettlePlan(market_id=market.pk, house_cover=sum(shortfalls.values()), shortfalls=dict(shortfalls))
+    return postings, plan
+
+
+def _settlement_originals(market: Market) -> list:
+    reversed_ids = LedgerTransaction.objects.filter(market=market, kind=K.REVERSAL).values("reverses_id")
+    return list(
+        LedgerTransaction.objects.filter(market=market, kind__in=SETTLEMENT_KINDS).exclude(pk__in=reversed_ids)
+        .prefetch_related("entries").order_by("-pk")
+    )
+
+
+def market_unsettle_preview(*, question: Question) -> UnsettlePlan:
+    """What :func:`market_unsettle` would cost the house now, without locking or writing anything: staff see it
+    before they confirm an unresolve. A market that is not settled or refunded costs nothing."""
+    market = Market.objects.select_related("account").filter(question_id=question.pk).first()
+    if market is None or market.status not in (Market.Status.SETTLED, Market.Status.REFUNDED):
+        return UnsettlePlan(market_id=getattr(market, "pk", None))
+    originals = _settlement_originals(market)
+    house = house_account()
+    pks = {house.pk, market.account.pk, *(e.account_id for t in originals for e in t.entries.all())}
+    accounts = {a.pk: a for a in Account.objects.filter(pk__in=pks)}
+    return _unsettle_postings(market, originals, accounts, accounts[house.pk], timezone.now())[1]
+
+
+@transaction.atomic
+def market_unsettle(*, question: Question, at: dt.datetime | None = None,
+                    max_house_cover: int | None = None) -> Market | None:
+    """Reverse a settlement or refund (for an unresolved question) with compensating transactions, newest first, so
+    a later resolution can settle again. The market goes back to open if its question accepts trading, else closed;
+    trades voided by the settlement count again (positions are rebuilt).
+
+    A user who has already spent a payout or refund gives back what their balance holds and the house covers the
+    rest, so no balance goes negative (the user keeps the difference; docs/ledger.md). ``max_house_cover``
+    (milli-points) bounds that: if the reversal would need more from the house, nothing is written and StateError
+    (code ``house_cover``) says how much it would take. Idempotent: each reversal's key is
+    ``reversal:<original id>``, and a market that is not settled or refunded is returned unchanged.
+
+    Precondition: the question is no longer resolved or annulled (call this after reopening it). Returns None if the
+    question has no market. Raises StateError if the question is still resolved/annulled, the cover exceeds
+    ``max_house_cover``, or the house cannot cover.
+    """
+    market = _lock_market(question)
+    if market is None or market.status not in (Market.Status.SETTLED, Market.Status.REFUNDED):
+        return market
+    question = market.question
+    if question.status in (Question.Status.RESOLVED, Question.Status.ANNULLED):
+        raise StateError(f"The question is still {question.status}; unresolve it before unsettling its market.")
+    now = at or timezone.now()
+    originals = _settlement_originals(market)
+    house = house_account()
+    locked = lock_accounts({house.pk, market.account.pk, *(e.account_id for t in originals for e in t.entries.all())})
+    house = locked[house.pk]
+    postings, plan = _unsettle_postings(market, originals, locked, house, now)
+    if max_house_cover is not None and plan.house_cover > max_house_cover:
+        raise StateError(
+            f"Reversing this market's settlement needs {points_text(plan.house_cover)} points from the house (points "
+            f"{len(plan.shortfalls)} trader(s) have already spent), more than the {points_text(max_house_cover)} "
+            "points allowed.",
+            code="house_cover", field="accept_house_cover",
+        )
+    if house.balance < plan.house_cover:
+        raise StateError("The house account cannot cover reversing this settlement; top it up and retry.")
     record([p for p in postings if any(p.amounts.values())], at=now)
+    had_voids = TradeVoid.objects.filter(market=market, settlement_round=market.settlement_round).exists()
     market.settlement_round += 1
+    if had_voids:  # the voided trades count again in the new round
+        voids.positions_rebuild(market, exclude=set(), now=now)
     market.status = Market.Status.OPEN if question.accepts_forecasts(at=now) else Market.Status.CLOSED
     market.winning_outcome = market.settled_at = None
     market.save(update_fields=["settlement_round", "status", "winning_outcome", "settled_at", "updated_at"])

@@ -80,19 +80,13 @@ def _parse_outcome(market: Market, outcome) -> int:
 
 
 def trading_closed_reason(market: Market, now: dt.datetime) -> str | None:
-    question = market.question
+    """Why trading on ``market`` is refused at ``now`` (None if it is allowed), in words a trader reads."""
     if market.status in (Market.Status.SETTLED, Market.Status.REFUNDED):
         return f"This market is {market.status}; trading has ended."
-    if market.status == Market.Status.CLOSED:
+    reason = market.question.closed_reason(at=now, action="Trading")
+    if reason is None and market.status == Market.Status.CLOSED:
         return "This market is closed; trading has ended."
-    if question.accepts_forecasts(at=now):
-        return None
-    if question.status == Question.Status.DRAFT:
-        return "This question is not published yet; its market opens with it."
-    if question.status == Question.Status.OPEN and now < question.open_time:
-        return "This question is not open yet; its market opens with it."
-    state = "closed" if question.status == Question.Status.OPEN else question.status
-    return f"This question is {state}; trading has ended."
+    return reason
 
 
 def _check_trading(market: Market, now: dt.datetime) -> None:
@@ -269,17 +263,7 @@ def trade_execute(
     Market.objects.filter(pk=market.pk).update(q=q, trade_count=F("trade_count") + 1, prices_at=now, updated_at=now)
     market.q, market.prices_at = q, now
 
-    if side == BUY:
-        position.shares += quote.shares
-        position.cost_basis += quote.cash
-    else:
-        # Sales remove cost at the average cost of the shares held; selling everything removes all of it.
-        removed = position.cost_basis if quote.shares == position.shares else (
-            position.cost_basis * quote.shares // position.shares
-        )
-        position.shares -= quote.shares
-        position.cost_basis -= removed
-        position.realised += quote.cash - removed
+    position_apply_trade(position, shares=quote.signed_shares, cash=cash)
     position.updated_at = now
     position.save(update_fields=["shares", "cost_basis", "realised", "updated_at"])
 
@@ -292,6 +276,22 @@ def trade_execute(
     trade.balance_after = trader.balance  # convenience for callers; not a field
     trade.position = position
     return trade
+
+
+def position_apply_trade(position: Position, *, shares: int, cash: int) -> None:
+    """Apply one trade to a position in place: ``shares`` signed milli-shares (+ buy, - sell), ``cash`` signed
+    milli-points the trader paid (+) or received (-). A buy adds its cost to the cost basis; a sale removes cost at
+    the average cost of the shares held (selling everything removes all of it) and books the difference as realised
+    profit. Used by every trade and by the replay that rebuilds positions when late trades are voided."""
+    if shares > 0:
+        position.shares += shares
+        position.cost_basis += cash
+        return
+    sold = -shares
+    removed = position.cost_basis if sold == position.shares else position.cost_basis * sold // position.shares
+    position.shares -= sold
+    position.cost_basis -= removed
+    position.realised += -cash - removed
 
 
 def _lock_trade_accounts(market: Market, user) -> tuple[Account, Account]:

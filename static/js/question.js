@@ -114,15 +114,19 @@
   function withTail(points, data) {
     if (!points.length) return points;
     var last = points[points.length - 1], end = endTime(data);
-    if (end > last.x) points.push({ x: end, y: last.y, tail: true });
+    if (end > last.x) points.push({ x: end, y: last.y, beyond: last.beyond, tail: true });
     return points;
   }
+
+  // A numeric quantile at or beyond an open bound comes as the bound's value with beyond "below" / "above"
+  // (docs/forecast-maths.md 2.5): plot it at the bound, label it "≤ min" / "≥ max".
+  var BEYOND_MARKS = { below: "≤", above: "≥" };
 
   function minePoints(data) {
     return data.mine
       .filter(function (p) { return p.value !== null && !p.withdrawal; })
       .map(function (p) {
-        return { x: Date.parse(p.t), y: data.type === "binary" ? p.value * 100 : p.value };
+        return { x: Date.parse(p.t), y: data.type === "binary" ? p.value * 100 : p.value, beyond: p.beyond || null };
       });
   }
 
@@ -178,7 +182,9 @@
   function numericHistory(canvas, data) {
     var rows = data.series.filter(function (p) { return p.q50 !== null; });
     function line(key) {
-      return withTail(rows.map(function (p) { return { x: Date.parse(p.created_at), y: p[key], n: p.forecaster_count }; }), data);
+      return withTail(rows.map(function (p) {
+        return { x: Date.parse(p.created_at), y: p[key], beyond: p[key + "_beyond"] || null, n: p.forecaster_count };
+      }), data);
     }
     var datasets = [];
     if (rows.length) {
@@ -198,7 +204,10 @@
       y: { type: data.log_scale ? "logarithmic" : "linear", title: { display: !!data.unit, text: data.unit },
            ticks: valueTicks(data.log_scale) },
       legendFilter: function (item) { return item.text !== "10th percentile"; },
-      label: function (ctx) { return ctx.dataset.label + ": " + fmt(ctx.parsed.y) + (data.unit ? " " + data.unit : ""); },
+      label: function (ctx) {
+        var mark = ctx.raw && ctx.raw.beyond ? BEYOND_MARKS[ctx.raw.beyond] || "" : "";
+        return ctx.dataset.label + ": " + mark + fmt(ctx.parsed.y) + (data.unit ? " " + data.unit : "");
+      },
     });
   }
 

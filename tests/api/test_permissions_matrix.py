@@ -115,6 +115,7 @@ TABLE = [
     Row("POST", "/api/v1/proposals/confirm-all/", admins_only(200), body=lambda w: {}),
     Row("POST", "/api/v1/questions/{id}/resolve/", admins_only(200), Q,
         lambda w: {"outcome": "no", "known_at": timezone.now().isoformat()}),
+    Row("GET", "/api/v1/questions/{id}/unresolve/", admins_only(200), RESOLVED),
     Row("POST", "/api/v1/questions/{id}/unresolve/", admins_only(200), RESOLVED, lambda w: {"note": "typo"}),
     Row("GET", "/api/v1/questions/{id}/resolution-events/", public(), RESOLVED),
     # Scores and leaderboards: public.

@@ -31,6 +31,10 @@ def full_database(db, seeds_dir):
     run("import_ctgov", *sorted(DATA.glob("*.json")))
     trial = Trial.objects.get(acronym="SUCCESSOR-2")
     factories.ReadoutFactory(trial=trial, endpoint=trial.endpoints.get(code="PFS"), source="ASCO 2026")
+    from assets.models import Meeting, PublicMoment
+
+    PublicMoment.objects.create(trial=trial, kind="presentation", at=dt.datetime(2026, 12, 8, 15, tzinfo=dt.timezone.utc),
+                                timezone="America/New_York", meeting=Meeting.objects.first())
     for model in ASSETS_MODELS:
         assert model.objects.exists(), model
 

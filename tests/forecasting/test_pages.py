@@ -256,7 +256,7 @@ def test_question_page_shows_criteria_binding_times_and_community(client, user, 
     assert response.status_code == 200
     html = response.content.decode()
     for text in (question.resolution_criteria, "The topline said it met PFS.", "Investigator-assessed PFS",
-                 "SUCCESSOR-2, PFS", trial.get_absolute_url(), asset.get_absolute_url(), "Opens", "Closes"):
+                 "SUCCESSOR-2, PFS", trial.get_absolute_url(), asset.get_absolute_url(), "Opened", "Closes"):
         assert text in html
     assert 'data-testid="community-median">35%<' in html  # the median of 30% and 40%
     assert "Extremized aggregate" in html
@@ -432,11 +432,12 @@ def test_closed_question_shows_a_note_instead_of_the_form_and_refuses_posts(logg
     question_close(question=binary_question)
     url = binary_question.get_absolute_url()
     html = logged_in.get(url).content.decode()
-    assert "This question is closed; forecasts are no longer accepted." in html
+    # The note is the question's own reason (Question.closed_reason), the words the forecast service refuses with.
+    assert re.search(r'data-testid="closed-reason">This question closed [^<]*; forecasting has ended\.<', html)
     assert 'name="percent"' not in html
     response = logged_in.post(url, {"percent": "35"})
     assert response.status_code == 409
-    assert "forecasts are no longer accepted" in response.content.decode()
+    assert "forecasting has ended" in response.content.decode()
     assert not Forecast.objects.exists()
 
 

@@ -170,15 +170,22 @@ def test_close_time_converts_another_offset_to_utc():
     )
 
 
-def test_close_time_keeps_the_scheduled_close_as_its_value_when_closed_early():
+def test_close_time_value_is_the_actual_close_when_closed_early():
+    # The value and title name the moment the text speaks of: a question that closed yesterday does not carry a
+    # scheduled close ten days ahead (which read "closed 1 day ago" over "15 Mar 2026").
     q = make_question(
         status="resolved",
         scheduled_close_time=NOW + dt.timedelta(days=10),
         actual_close_time=NOW - dt.timedelta(days=1),
     )
     html = close_time(q, NOW)
-    assert html.startswith('<time datetime="2026-03-15T09:07:00+00:00" title="15 Mar 2026, 09:07 UTC">')
+    assert html.startswith('<time datetime="2026-03-04T09:07:00+00:00" title="4 Mar 2026, 09:07 UTC">')
     assert html.endswith(f">closed 1{NBSP}day ago</time>")
+
+
+def test_close_time_without_a_known_moment_is_plain_text():
+    q = make_question(status="closed", scheduled_close_time=NOW + dt.timedelta(days=10))
+    assert close_time(q, NOW) == "<span>closed early</span>"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -224,3 +231,67 @@ def test_close_time_title_is_utc_even_when_another_time_zone_is_active():
     q = make_question(scheduled_close_time=dt.datetime(2026, 4, 3, 14, 5, tzinfo=UTC))
     with timezone.override("Europe/Paris"):
         assert close_time(q, NOW).startswith('<time datetime="2026-04-03T14:05:00+00:00" title="3 Apr 2026, 14:05 UTC">')
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Forecasting stops at the scheduled public moment or when the answer goes pending; resolved rows show the answer
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "status, public_delta, pending_delta, expected",
+    [
+        # A public moment before the close is when forecasting stops.
+        ("open", dt.timedelta(days=3), None, f"closes in 3{NBSP}days"),
+        ("open", -dt.timedelta(hours=2), None, f"closed 2{NBSP}hours ago"),
+        # A public moment after the close changes nothing.
+        ("open", dt.timedelta(days=60), None, f"closes in 4{NBSP}weeks, 2{NBSP}days"),
+        # Answer pending: forecasting stopped when the readout was entered (never "closed 0 minutes ago" for a
+        # close still to come).
+        ("pending", None, -dt.timedelta(hours=5), f"closed 5{NBSP}hours ago"),
+        ("open", None, -dt.timedelta(hours=5), f"closed 5{NBSP}hours ago"),
+        # A readout ahead of its embargo: nothing shows before the public moment it set.
+        ("open", dt.timedelta(days=2), dt.timedelta(days=2), f"closes in 2{NBSP}days"),
+        # Closed by staff before its time: no made-up moment.
+        ("closed", None, None, "closed early"),
+    ],
+)
+def test_close_time_text_follows_the_end_of_forecasting(status, public_delta, pending_delta, expected):
+    q = make_question(
+        status=status,
+        public_at=NOW + public_delta if public_delta is not None else None,
+        pending_since=NOW + pending_delta if pending_delta is not None else None,
+    )
+    assert close_time_text(q, NOW) == expected
+
+
+def test_close_time_value_is_the_public_moment_when_it_comes_first():
+    q = make_question(public_at=dt.datetime(2026, 3, 8, 16, 30, tzinfo=UTC))
+    assert close_time(q, NOW).startswith('<time datetime="2026-03-08T16:30:00+00:00" title="8 Mar 2026, 16:30 UTC">')
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"status": "resolved", "outcome": 1.0},
+         '<span class="prob q-answer">Yes</span><span class="item-meta q-detail">Resolved</span>'),
+        ({"status": "resolved", "outcome": 0.0},
+         '<span class="prob q-answer">No</span><span class="item-meta q-detail">Resolved</span>'),
+        ({"status": "resolved", "type": "numeric", "outcome": 0.26, "unit": "hazard ratio"},
+         '<span class="prob q-answer">0.26 hazard ratio</span><span class="item-meta q-detail">Resolved</span>'),
+        ({"status": "annulled"}, '<span class="prob q-answer">Annulled</span>'),
+        ({"status": "pending", "pending_since": NOW}, '<span class="q-pending">Answer pending</span>'),
+        # Hidden or not, a resolved question shows its answer (resolution reveals the community anyway).
+        ({"status": "resolved", "outcome": 1.0, "reveal_time": dt.datetime(2099, 1, 1, tzinfo=UTC)},
+         '<span class="prob q-answer">Yes</span><span class="item-meta q-detail">Resolved</span>'),
+    ],
+)
+def test_community_cell_shows_the_answer_of_a_resolved_annulled_or_pending_question(fields, expected):
+    q = make_question(**fields)
+    assert community_cell(community_summary(q, None)) == expected
+    assert render("{% community_cell c %}", c=community_summary(q, None)) == expected
+
+
+def test_community_cell_escapes_a_numeric_unit():
+    q = make_question(status="resolved", type="numeric", outcome=3.0, unit="<b>mg</b>")
+    assert community_cell(community_summary(q, None)) == (
+        '<span class="prob q-answer">3 &lt;b&gt;mg&lt;/b&gt;</span><span class="item-meta q-detail">Resolved</span>'
+    )

@@ -67,8 +67,8 @@ def test_only_resolvers_may_use_the_resolution_endpoints(proposal, user, who):
         response = getattr(client, method)(url, body, format="json")
         assert response.status_code == 403, (method, url, response.status_code)
     question.refresh_from_db()
-    assert question.status == Question.Status.OPEN
-    assert not ResolutionEvent.objects.exists()
+    assert question.status == Question.Status.PENDING  # halted by the readout, and nothing more
+    assert list(ResolutionEvent.objects.values_list("action", flat=True)) == [ResolutionEvent.Action.HALT]
     assert ProposedResolution.objects.get().status == ProposedResolution.Status.PENDING
 
 

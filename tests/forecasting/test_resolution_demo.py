@@ -23,4 +23,6 @@ def test_demo_resolves_past_questions_and_scores_them(db, django_capture_on_comm
     assert LeaderboardEntry.objects.filter(scope_kind="global").exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert resolution_demo_load() == []  # idempotent
-    assert ResolutionEvent.objects.count() == len(QUESTIONS)
+    # One halt (the readout stopped forecasting) and one confirmation per question, nothing more on a second load.
+    assert ResolutionEvent.objects.filter(action="halt").count() == len(QUESTIONS)
+    assert ResolutionEvent.objects.count() == 2 * len(QUESTIONS)

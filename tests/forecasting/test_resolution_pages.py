@@ -138,7 +138,7 @@ def test_admin_lists_and_confirms_selected_proposals(staff_browser, proposal):
     assert ProposedResolution.objects.get().status == ProposedResolution.Status.CONFIRMED
     events = reverse("admin:forecasting_resolutionevent_changelist")
     assert staff_browser.get(events).status_code == 200
-    event = ResolutionEvent.objects.get()
+    event = ResolutionEvent.objects.get(action=ResolutionEvent.Action.CONFIRM_PROPOSAL)
     change = staff_browser.get(reverse("admin:forecasting_resolutionevent_change", args=[event.pk]))
     assert change.status_code == 200 and 'name="_save"' not in change.content.decode()  # read-only
 
@@ -154,7 +154,8 @@ def test_admin_rejects_selected_pending_proposals_and_skips_decided_ones(staff_b
     assert "Rejected 1 proposal(s)." in response.content.decode()
     statuses = dict(ProposedResolution.objects.values_list("pk", "status"))
     assert statuses == {proposal.pk: ProposedResolution.Status.REJECTED, other.pk: ProposedResolution.Status.SUPERSEDED}
-    assert ResolutionEvent.objects.get().action == ResolutionEvent.Action.REJECT_PROPOSAL
+    A = ResolutionEvent.Action
+    assert list(ResolutionEvent.objects.values_list("action", flat=True)) == [A.HALT, A.REJECT_PROPOSAL, A.RELEASE]
 
 
 def test_a_readout_added_in_the_admin_proposes_resolutions(staff_browser, trial, pfs):  # noqa: F811

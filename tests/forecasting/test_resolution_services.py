@@ -331,7 +331,7 @@ def test_confirming_a_proposal_resolves_writes_an_event_and_enqueues_after_commi
     callbacks[0]()
     question.refresh_from_db()
     assert (question.status, question.outcome, question.known_at) == (Question.Status.RESOLVED, 1.0, r.known_at)
-    event = ResolutionEvent.objects.get(question=question)
+    event = ResolutionEvent.objects.exclude(action=A.HALT).get(question=question)
     assert (event.action, event.actor, event.readout, event.proposal) == (A.CONFIRM_PROPOSAL, staff_user, r, proposal)
     assert (event.outcome, event.source, event.url, event.note) == (1.0, r.source, r.url, "Checked the slides")
     assert [name for name, _ in steps] == [
@@ -349,7 +349,7 @@ def test_confirming_twice_is_a_state_error(trial, pfs, staff_user, steps):
     services.proposal_confirm(proposal=proposal, actor=staff_user)
     with pytest.raises(StateError, match="confirmed"):
         services.proposal_confirm(proposal=proposal, actor=staff_user)
-    assert ResolutionEvent.objects.count() == 1
+    assert ResolutionEvent.objects.exclude(action=A.HALT).count() == 1
 
 
 def test_confirming_one_source_supersedes_the_others(trial, pfs, staff_user, steps):
@@ -369,8 +369,9 @@ def test_rejecting_a_proposal_leaves_the_question_open_and_is_audited(trial, pfs
     proposal = ProposedResolution.objects.get()
     services.proposal_reject(proposal=proposal, actor=staff_user, note="Subgroup analysis, not ITT")
     question.refresh_from_db()
-    assert question.status == Question.Status.OPEN
-    event = ResolutionEvent.objects.get()
+    assert question.status == Question.Status.OPEN and question.pending_since is None
+    assert list(ResolutionEvent.objects.values_list("action", flat=True)) == [A.HALT, A.REJECT_PROPOSAL, A.RELEASE]
+    event = ResolutionEvent.objects.get(action=A.REJECT_PROPOSAL)
     assert (event.action, event.actor, event.readout, event.note) == (
         A.REJECT_PROPOSAL, staff_user, r, "Subgroup analysis, not ITT"
     )
@@ -389,7 +390,7 @@ def test_confirm_all_resolves_every_pending_proposal_and_reports_failures(trial,
     assert [(p.question_id, "closed" in message) for p, message in result.failed] == [(q3.pk, True)]
     outcomes = dict(Question.objects.filter(pk__in=[q1.pk, q2.pk]).values_list("pk", "outcome"))
     assert outcomes == {q1.pk: 1.0, q2.pk: 0.0}
-    assert Question.objects.get(pk=q3.pk).status == Question.Status.OPEN
+    assert Question.objects.get(pk=q3.pk).status == Question.Status.PENDING  # halted until decided
     assert ResolutionEvent.objects.filter(action=A.CONFIRM_PROPOSAL, actor=staff_user).count() == 2
 
 
@@ -448,7 +449,7 @@ def test_annul_by_hand_supersedes_proposals_and_refunds(trial, pfs, staff_user, 
     question.refresh_from_db()
     assert question.status == Question.Status.ANNULLED
     assert ProposedResolution.objects.get().status == P.SUPERSEDED
-    assert ResolutionEvent.objects.get().action == A.ANNUL
+    assert list(ResolutionEvent.objects.values_list("action", flat=True)) == [A.HALT, A.ANNUL]
 
 
 def test_annulled_question_processing_refunds_and_clears(open_question, staff_user, steps,

@@ -310,17 +310,23 @@ def test_bucket_edges_split_the_unit_interval_evenly():
         (-0.5, 10, 0),  # below the range: absorbed by the first bucket
         (0.0, 10, 0),
         (0.05, 10, 0),
-        (0.1, 10, 1),  # an inner edge belongs to the bucket above it
-        (0.3, 10, 3),
-        ((0.7 - 0.3) / (1.3 - 0.3), 10, 4),  # HR 0.7 on [0.3, 1.3] is 0.39999999999999997: snapped onto edge 0.4
-        (0.39999, 10, 3),  # genuinely below the edge
+        (0.1, 10, 0),  # an inner edge belongs to the bucket below it (as in forecast scoring: P(X <= x))
+        (0.10001, 10, 1),
+        (0.3, 10, 2),
+        ((0.7 - 0.3) / (1.3 - 0.3), 10, 3),  # HR 0.7 on [0.3, 1.3] is 0.39999999999999997: on edge 0.4
+        (0.4 + 2e-16, 10, 3),  # float noise above the edge still counts as on it
+        (0.40001, 10, 4),  # genuinely above the edge
         (0.9999, 10, 9),
         (1.0, 10, 9),  # the top of the range belongs to the last bucket
         (1.7, 10, 9),  # above the range: absorbed by the last bucket
-        (0.25, 4, 1),
+        (1e308, 10, 9),
+        (-1e308, 10, 0),
+        (0.25, 4, 0),
+        (0.26, 4, 1),
         (0.74, 4, 2),
-        (0.75, 4, 3),
-        (0.5, 2, 1),
+        (0.75, 4, 2),
+        (0.76, 4, 3),
+        (0.5, 2, 0),
     ],
 )
 def test_bucket_for_unit(u, K, bucket):
@@ -549,8 +555,8 @@ def test_bucket_for_unit_returns_the_bucket_whose_edges_hold_u(u, K):
     edges = bucket_edges(K)
     assert 0 <= j < K
     clipped = min(max(u, 0.0), 1.0)
-    assert edges[j] - 1e-9 <= clipped
-    assert clipped < edges[j + 1] + 1e-9 or j == K - 1
+    assert edges[j] < clipped or j == 0  # bucket j holds (edges[j], edges[j + 1]]
+    assert clipped <= edges[j + 1] + 1e-11
 
 
 @PROPERTY_SETTINGS

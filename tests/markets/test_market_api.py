@@ -43,7 +43,7 @@ def test_a_numeric_market_has_k_buckets(db, staff_client, open_numeric_question)
     assert response.status_code == 201
     body = response.json()
     assert body["n"] == 8 and len(body["outcomes"]) == 8
-    assert body["outcomes"][0]["label"] == "< 5 months" and body["outcomes"][-1]["label"] == "≥ 35 months"
+    assert body["outcomes"][0]["label"] == "≤ 5 months" and body["outcomes"][-1]["label"] == "> 35 months"
 
 
 def test_only_staff_open_markets(db, user_client, api_client, open_question):

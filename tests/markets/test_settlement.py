@@ -184,7 +184,7 @@ def test_an_uncollectable_profit_is_covered_by_the_reserve_then_the_house(db, bi
 
 
 def test_numeric_settlement_pays_the_bucket_holding_the_outcome(db, numeric_market, trader, other_trader):
-    # Range 0..40 months, K = 10: bucket 4 = [16, 20), bucket 9 = [36, 40] and everything above.
+    # Range 0..40 months, K = 10: bucket 4 = (16, 20], bucket 9 = (36, 40] and everything above.
     trade_buy_shares(market=numeric_market, user=trader, outcome=4, shares=20)
     trade_buy_shares(market=numeric_market, user=other_trader, outcome=9, shares=20)
     resolve(numeric_market.question, 17.5)
@@ -195,7 +195,9 @@ def test_numeric_settlement_pays_the_bucket_holding_the_outcome(db, numeric_mark
     assert ledger_check() == []
 
 
-@pytest.mark.parametrize("outcome, bucket", [(16.0, 4), (15.999, 3), (0.0, 0), (-3.0, 0), (40.0, 9), (55.0, 9)])
+@pytest.mark.parametrize(
+    "outcome, bucket", [(16.0, 3), (16.001, 4), (15.999, 3), (0.0, 0), (-3.0, 0), (36.0, 8), (40.0, 9), (55.0, 9)]
+)
 def test_the_winning_bucket_of_a_numeric_market(db, numeric_market, outcome, bucket):
     from markets.services.settlement import winning_outcome
 
