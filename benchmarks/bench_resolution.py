@@ -116,8 +116,8 @@ def main():
 
     vendor = django_with_scoring_db()
     from forecasting.models import Forecast, ForecastScore, LeaderboardEntry, Score
-    from forecasting.services.leaderboards import leaderboards_rebuild
-    from forecasting.services.scoring import ScoringTimings, question_score
+    from forecasting.scoring.services.leaderboards import leaderboards_rebuild
+    from forecasting.scoring.services.scoring import ScoringTimings, question_score
 
     print(f"Machine: {machine_description()}; database: {vendor}")
     started = time.perf_counter()

@@ -128,7 +128,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Proxies in front of the web processes that append the client's address to X-Forwarded-For (forecasting.throttling).
+# Proxies in front of the web processes that append the client's address to X-Forwarded-For (forecasting.accounts.throttling).
 READOUT_TRUSTED_PROXIES = env.int("READOUT_TRUSTED_PROXIES", default=0)
 
 # Requests larger than this are refused with 413 before any parsing happens.
@@ -182,11 +182,11 @@ SPECTACULAR_SETTINGS = {
         "ReadoutMetricEnum": "assets.models.Readout.Metric",
         "QuestionStatusEnum": "markets.models.Question.Status",
         "MarketStatusEnum": "markets.models.Market.Status",
-        "ProposalStatusEnum": "forecasting.models_resolution.ProposedResolution.Status",
+        "ProposalStatusEnum": "forecasting.resolution.models.ProposedResolution.Status",
         # q10_beyond, q50_beyond, q90_beyond of the community forecast.
-        "QuantileBeyondEnum": "forecasting.api.serializers.QUANTILE_BEYOND_CHOICES",
+        "QuantileBeyondEnum": "forecasting.questions.api.serializers.QUANTILE_BEYOND_CHOICES",
         # The status of a question's resolution object: pending, resolved, annulled.
-        "ResolutionStatusEnum": "forecasting.api.serializers.RESOLUTION_STATUS_CHOICES",
+        "ResolutionStatusEnum": "forecasting.questions.api.serializers.RESOLUTION_STATUS_CHOICES",
     },
 }
 
@@ -215,7 +215,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0)
-# A web request that enqueues while the broker is down gives up after ~0.5 s (forecasting.tasks.enqueue logs it and
+# A web request that enqueues while the broker is down gives up after ~0.5 s (forecasting.common.enqueue logs it and
 # the periodic sweep catches up) instead of blocking the user.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3}
 CELERY_BEAT_SCHEDULE = {

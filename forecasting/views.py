@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from assets.selectors import home_highlights
-from forecasting.pages import open_questions_for_home
+from forecasting.questions.pages import open_questions_for_home
 
 logger = logging.getLogger(__name__)
 

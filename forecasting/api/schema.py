@@ -26,7 +26,7 @@ DESCRIPTIONS = {
     "429": "Too many requests; retry after the number of seconds in the Retry-After header.",
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
-# Operations that may be throttled (see forecasting.throttling).
+# Operations that may be throttled (see forecasting.accounts.throttling).
 THROTTLED_PATHS = {"/api/v1/auth/token/"}
 
 

@@ -13,8 +13,9 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasting import selectors
-from forecasting.pages import QuestionRow, community_summary
+from forecasting.forecasts import selectors
+from forecasting.questions import selectors as question_selectors
+from forecasting.questions.pages import QuestionRow, community_summary
 
 register = template.Library()
 
@@ -29,7 +30,7 @@ def questions_on(context, *, asset=None, trial=None):
     forecast where it is revealed; drafts too for staff, as on the question list."""
     user = context.get("user")
     include_drafts = bool(getattr(user, "is_staff", False))
-    questions, more = selectors.question_rows_on(
+    questions, more = question_selectors.question_rows_on(
         asset=asset, trial=trial, include_drafts=include_drafts, limit=SECTION_LIMIT
     )
     community = selectors.community_latest_map(questions=questions)

@@ -48,7 +48,7 @@ def test_the_forecasts_csv_export_is_not_shadowed_by_the_forecasts_action(db):
 
     from django.utils import timezone
 
-    from forecasting.services.resolution import question_resolve_manual
+    from forecasting.resolution.services.resolution import question_resolve_manual
 
     question = factories.QuestionFactory()
     question_resolve_manual(question=question, outcome="yes", known_at=timezone.now() - dt.timedelta(hours=1),

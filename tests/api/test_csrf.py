@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from forecasting.models import ProposedResolution
-from forecasting.services import readouts as readout_services
+from forecasting.resolution.services import readouts as readout_services
 from markets.services import market_create
 from tests import factories
 from tests.forecasting.test_resolution_services import bound_question

@@ -5,7 +5,7 @@ from django.test import Client
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
-from forecasting import throttling
+from forecasting.accounts import throttling
 from tests import factories
 
 PASSWORD = "correct-horse-battery"

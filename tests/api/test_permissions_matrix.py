@@ -17,9 +17,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from forecasting.models import Forecast, ProposedResolution
-from forecasting.services import readouts as readout_services
-from forecasting.services import resolution as resolution_services
-from forecasting.services.forecasts import forecast_create
+from forecasting.resolution.services import readouts as readout_services
+from forecasting.resolution.services import resolution as resolution_services
+from forecasting.forecasts.services.forecasts import forecast_create
 from markets.models import Trade
 from markets.services import market_create, trade_execute
 from tests import factories

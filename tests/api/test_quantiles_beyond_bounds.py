@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from forecasting.models import CommunityForecastPoint, CommunityState, Forecast
-from forecasting.services.resolution import question_resolve_manual
+from forecasting.resolution.services.resolution import question_resolve_manual
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from forecasting.services.forecasts import forecast_create
+from forecasting.forecasts.services.forecasts import forecast_create
 from markets.services import question_create
 from tests import factories
 

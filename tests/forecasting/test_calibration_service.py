@@ -2,8 +2,8 @@
 import pytest
 
 from forecasting.maths.calibration import wilson_interval
-from forecasting.selectors_scoring import calibration
-from forecasting.services.scoring import question_score
+from forecasting.scoring.selectors import calibration
+from forecasting.scoring.services.scoring import question_score
 from tests import factories
 from tests.forecasting.scoring_helpers import community, forecast, resolved_question
 

@@ -11,7 +11,7 @@ from assets.errors import StateError
 from forecasting.maths.aggregation import replay
 from forecasting.services import community
 from forecasting.models import CommunityForecastPoint, Forecast
-from forecasting.services.forecasts import forecast_create, forecast_withdraw
+from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw
 from tests import factories
 
 pytestmark = pytest.mark.django_db

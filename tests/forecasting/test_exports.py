@@ -6,8 +6,8 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.test import Client
 
-from forecasting.services.leaderboards import leaderboards_rebuild
-from forecasting.services.scoring import question_score
+from forecasting.scoring.services.leaderboards import leaderboards_rebuild
+from forecasting.scoring.services.scoring import question_score
 from tests import factories
 from tests.forecasting.scoring_helpers import community, forecast, resolved_question, withdraw
 

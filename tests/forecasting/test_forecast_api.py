@@ -324,7 +324,7 @@ def test_question_list_filters_and_constant_queries(api_client, django_assert_ma
 
 
 def test_community_series_is_thinned_for_charts_keeping_first_and_last(open_question):
-    from forecasting import selectors
+    from forecasting.forecasts import selectors
 
     start = open_question.open_time
     CommunityForecastPoint.objects.bulk_create(

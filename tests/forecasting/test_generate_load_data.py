@@ -7,7 +7,7 @@ from django.db.models import Count
 from forecasting.maths.aggregation import ActiveSet, replay
 from forecasting.management.commands.generate_load_data import generate
 from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, Profile, Score
-from forecasting.services.forecasts import forecast_create
+from forecasting.forecasts.services.forecasts import forecast_create
 from markets.models import Question
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from forecasting.models import LeaderboardEntry, LeaderboardScope, Score
-from forecasting.selectors_scoring import leaderboard
-from forecasting.services.leaderboards import leaderboards_rebuild
-from forecasting.services.scoring import question_score, question_scores_clear
+from forecasting.scoring.selectors import leaderboard
+from forecasting.scoring.services.leaderboards import leaderboards_rebuild
+from forecasting.scoring.services.scoring import question_score, question_scores_clear
 from tests import factories
 from tests.forecasting.scoring_helpers import community, forecast, resolved_question
 

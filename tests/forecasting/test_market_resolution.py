@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from assets.errors import StateError, ValidationError
 from forecasting.models import QuestionScoring, Score
-from forecasting.services.forecasts import forecast_create
-from forecasting.services.resolution import question_resolve_manual, resolution_process
+from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.pipeline.services import resolution_process
+from forecasting.resolution.services.resolution import question_resolve_manual
 from markets.buckets import from_unit
 from markets.models import LedgerEntry, LedgerTransaction, Market, Position
 from markets.selectors import ledger_check

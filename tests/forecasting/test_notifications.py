@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 
 from forecasting.models import ForecasterQuestion, NotificationSent
-from forecasting.services.notifications import question_notify_resolution
-from forecasting.services.scoring import question_score
+from forecasting.notifications.services import question_notify_resolution
+from forecasting.scoring.services.scoring import question_score
 from tests import factories
 from tests.forecasting.scoring_helpers import at, community, forecast, resolved_question
 

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from forecasting import selectors
-from forecasting.api.serializers import QuestionListSerializer
-from forecasting.services.forecasts import forecast_create
+from forecasting.forecasts import selectors
+from forecasting.questions.api.serializers import QuestionListSerializer
+from forecasting.forecasts.services.forecasts import forecast_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasting import pages
+from forecasting.questions import pages
 from forecasting.models import Forecast, ForecasterQuestion
-from forecasting.services.forecasts import forecast_create
+from forecasting.forecasts.services.forecasts import forecast_create
 from markets.models import Question
 from markets.services import question_close, question_create
 from tests import factories

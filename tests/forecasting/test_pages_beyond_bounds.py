@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from forecasting.models import CommunityForecastPoint, CommunityState
-from forecasting.services.forecasts import forecast_create
+from forecasting.forecasts.services.forecasts import forecast_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db

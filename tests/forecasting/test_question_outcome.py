@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasting.services.forecasts import forecast_create
-from forecasting.services.resolution import question_resolve_manual, resolution_process
+from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.pipeline.services import resolution_process
+from forecasting.resolution.services.resolution import question_resolve_manual
 from markets.services import question_create
 from markets.services.markets import market_create
 from tests import factories
@@ -197,7 +198,7 @@ def test_resolved_numeric_question_shows_the_value_with_its_unit_everywhere(clie
      (-0.0, "", "0")],
 )
 def test_numeric_outcomes_are_shown_as_entered_without_float_noise(value, unit, shown):
-    from forecasting import outcomes
+    from forecasting.questions import outcomes
     from markets.models import Question
 
     q = Question(type="numeric", status="resolved", outcome=value, unit=unit)
@@ -229,7 +230,7 @@ def test_annulled_question_shows_annulled_and_why_on_the_page_the_list_and_the_a
 
 
 def test_the_latest_resolution_is_shown_after_an_unresolve(client, staff_user):
-    from forecasting.services.resolution import question_unresolve_manual
+    from forecasting.resolution.services.resolution import question_unresolve_manual
 
     question = make_question()
     question = resolve(question, "no", staff=staff_user, source="Sponsor topline", url="")
@@ -254,7 +255,7 @@ def bound_question(staff_user):
 
 
 def enter_readout(question, *, known_at, staff):
-    from forecasting.services.readouts import readout_create
+    from forecasting.resolution.services.readouts import readout_create
 
     return readout_create(
         trial=question.trial, endpoint=question.endpoint, metric="hazard_ratio", value=0.26, source=SOURCE,

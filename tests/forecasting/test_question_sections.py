@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assets.demo import assets_demo_load
-from forecasting.services.forecasts import forecast_create
+from forecasting.forecasts.services.forecasts import forecast_create
 from markets.demo import questions_demo_load
 from tests import factories
 
@@ -126,7 +126,7 @@ def test_section_runs_the_same_queries_for_3_and_12_questions(client, user, djan
 
 
 def test_rows_on_put_open_questions_first_closing_soonest_then_the_latest_closed(trial):
-    from forecasting.selectors import question_rows_on
+    from forecasting.questions.selectors import question_rows_on
 
     now = timezone.now()
     late = on(trial, scheduled_close_time=now + dt.timedelta(days=60))

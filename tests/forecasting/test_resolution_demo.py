@@ -1,6 +1,6 @@
 """The resolution demo: past CARTITUDE-4 questions, forecast and resolved through the services, then scored."""
 from assets.demo import assets_demo_load
-from forecasting.demo_resolution import QUESTIONS, resolution_demo_load
+from forecasting.resolution.demo import QUESTIONS, resolution_demo_load
 from forecasting.models import LeaderboardEntry, ResolutionEvent, Score
 from markets.models import Question
 from tests.forecasting.test_resolution_services import eager_celery  # noqa: F401

@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from assets.models import Readout
-from forecasting import tasks
+from forecasting.pipeline import services as pipeline
+from forecasting.pipeline import tasks
 from forecasting.models import ProposedResolution, ResolutionEvent, Score
-from forecasting.services import readouts
-from forecasting.services import resolution as services
-from forecasting.services.forecasts import forecast_create
+from forecasting.resolution.services import readouts
+from forecasting.resolution.services import resolution as services
+from forecasting.forecasts.services.forecasts import forecast_create
 from markets.models import Market, Question
 from markets.services import account_for_user, account_grant, market_create, trade_buy_shares
 from markets.services.resolution import outcome_validate, question_annul, question_resolve, question_unresolve
@@ -88,7 +89,7 @@ def steps(monkeypatch):
         return record
 
     for name in DOWNSTREAM_STEPS:
-        monkeypatch.setattr(services, name, recorder(name))
+        monkeypatch.setattr(pipeline, name, recorder(name))
     return calls
 
 

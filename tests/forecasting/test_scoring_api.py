@@ -4,8 +4,8 @@ from django.test import Client
 from django.utils import timezone
 
 from forecasting.models import LeaderboardEntry, LeaderboardScope, Score
-from forecasting.services.leaderboards import leaderboards_rebuild
-from forecasting.services.scoring import question_score
+from forecasting.scoring.services.leaderboards import leaderboards_rebuild
+from forecasting.scoring.services.scoring import question_score
 from tests import factories
 from tests.forecasting.scoring_helpers import community, forecast, resolved_question
 
@@ -137,7 +137,7 @@ def test_profile_and_calibration_pages_render(scored_question):
 def test_question_scores_partial_renders(rf, scored_question):
     from django.template.loader import render_to_string
 
-    from forecasting.selectors_scoring import question_scores
+    from forecasting.scoring.selectors import question_scores
 
     html = render_to_string(
         "scoring/_question_scores.html", {"scores": question_scores(question=scored_question), "user": None}
@@ -153,7 +153,7 @@ def test_schema_generates_with_scoring_endpoints(api_client):
 
 
 def test_question_page_lists_the_best_forecasters_and_counts_the_rest(scored_question):
-    from forecasting.selectors_scoring import question_scores
+    from forecasting.scoring.selectors import question_scores
 
     everyone = question_scores(question=scored_question)
     first = question_scores(question=scored_question, limit=1)

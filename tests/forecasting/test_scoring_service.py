@@ -7,9 +7,9 @@ import math
 import pytest
 
 from forecasting.models import ForecastScore, QuestionScoring, Score
-from forecasting.selectors_scoring import questions_needing_scores
-from forecasting.services.scoring import ScoringTimings, question_score, question_scores_clear
-from forecasting.services.forecasts import forecast_create, forecast_withdraw
+from forecasting.scoring.selectors import questions_needing_scores
+from forecasting.scoring.services.scoring import ScoringTimings, question_score, question_scores_clear
+from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw
 from tests import factories
 from tests.forecasting.scoring_helpers import GRID, community, forecast, resolved_question, withdraw
 

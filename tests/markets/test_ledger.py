@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from assets.errors import StateError, ValidationError
-from forecasting.services.accounts import user_create
+from forecasting.accounts.services import user_create
 from markets.models import Account, LedgerEntry, LedgerTransaction, Trade
 from markets.selectors import ledger_check
 from markets.services import (

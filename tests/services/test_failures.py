@@ -19,11 +19,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from forecasting.models import ForecastScore, LeaderboardEntry, QuestionScoring, Score
-from forecasting.services.forecasts import forecast_create
-from forecasting.services.resolution import question_resolve_manual
-from forecasting.services.leaderboards import leaderboards_rebuild
-from forecasting.services.scoring import question_score
-from forecasting.tasks import sweep_unscored_resolutions
+from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.resolution.services.resolution import question_resolve_manual
+from forecasting.scoring.services.leaderboards import leaderboards_rebuild
+from forecasting.scoring.services.scoring import question_score
+from forecasting.pipeline.tasks import sweep_unscored_resolutions
 from markets.models import LedgerTransaction, Market
 from markets.selectors import ledger_check
 from markets.services import account_grant_starting_points, market_create, trade_buy_shares

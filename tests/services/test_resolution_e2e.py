@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from forecasting.models import LeaderboardEntry, ProposedResolution, Score
-from forecasting.services.forecasts import forecast_create
+from forecasting.forecasts.services.forecasts import forecast_create
 from markets.models import Question
 from tests import factories
 from tests.services.conftest import wait_for
@@ -70,7 +70,7 @@ def test_a_forecast_racing_a_resolution_waits_for_it_and_is_refused(require_serv
     from django.db import connection, transaction
 
     from assets.errors import StateError
-    from forecasting.services import resolution as services
+    from forecasting.resolution.services import resolution as services
 
     monkeypatch.setattr(services, "_enqueue", lambda question_id: None)  # no worker in this test
     question = factories.QuestionFactory()

@@ -1,5 +1,5 @@
 """TEST-ONLY hook imported inside a Celery worker when READOUT_TEST_WORKER_HOOK=tests.services.worker_hooks
-(forecasting.tasks._run_test_hook). It makes scoring pause right after it has written the question's Score rows,
+(forecasting.pipeline.tasks._run_test_hook). It makes scoring pause right after it has written the question's Score rows,
 inside the still-open transaction, so a test can SIGKILL the worker mid-write deterministically.
 
 It pauses once: the first worker creates the marker file READOUT_TEST_PAUSE_MARKER and sleeps; a worker that finds

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
-from forecasting.models import Profile
+from forecasting.accounts.models import Profile
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "readout-demo"  # noqa: S105 - a local demo account, printed for the person running it

@@ -33,11 +33,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assets.models import Asset, Company, Indication, Trial
-from forecasting.bulk import rows_insert
+from forecasting.common.bulk import rows_insert
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
-from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, Profile
-from forecasting.services.forecasts import community_point_fields
+from forecasting.accounts.models import Profile
+from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
+from forecasting.forecasts.services.forecasts import community_point_fields
 from markets.models import Question
 
 FLUSH_ROWS = 100_000
@@ -256,8 +257,8 @@ def generate(*, users: int, questions: int, forecasts: int, seed: int, resolved_
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
-    from forecasting.services.leaderboards import leaderboards_rebuild
-    from forecasting.services.scoring import question_score
+    from forecasting.scoring.services.leaderboards import leaderboards_rebuild
+    from forecasting.scoring.services.scoring import question_score
 
     t_score = time.perf_counter()
     resolved_ids = [q.pk for q in q_rows if q.status == "resolved"]

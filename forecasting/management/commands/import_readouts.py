@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assets.errors import ValidationError
-from forecasting.services.readouts import readouts_import
+from forecasting.resolution.services.readouts import readouts_import
 
 REQUIRED = ("trial", "endpoint", "metric", "value", "source", "known_at")
 OPTIONAL = ("ci_lower", "ci_upper", "p_value", "experimental_value", "control_value", "url", "note")

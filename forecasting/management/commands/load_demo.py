@@ -1,7 +1,26 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
-from forecasting.demo import demo_load
+from assets.demo import assets_demo_load
+from forecasting.forecasts.demo import forecasters_demo_load, forecasts_demo_load
+from forecasting.resolution.demo import resolution_demo_load
+from markets.demo import questions_demo_load
+from markets.demo_markets import markets_demo_load
+
+
+@transaction.atomic
+def demo_load() -> list[str]:
+    """The demo data set, each app's and room's part in dependency order (assets <- markets <- forecasts <-
+    resolution). Idempotent."""
+    lines = list(assets_demo_load())
+    question_lines, questions = questions_demo_load()
+    lines += question_lines
+    users = forecasters_demo_load()
+    lines += markets_demo_load()
+    lines += forecasts_demo_load(questions, users)
+    lines += resolution_demo_load()
+    return lines
 
 
 class Command(BaseCommand):
