@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecasting.maths import scoring
+from forecasting.maths.scoring import kernel as scoring_kernel
 from forecasting.maths.scoring import (
     brier,
     build_intervals,
@@ -318,7 +319,7 @@ def binary_questions(draw, max_forecasts=25):
 @given(q=binary_questions(), block=st.sampled_from([1, 1 << 16]))
 def test_binary_kernel_matches_the_brute_force_definition(q, block):
     iv = build_intervals(q["f"], q["created"], q["withdrawn"], q["t0"], q["te"])
-    with mock.patch.object(scoring, "_SWEEP_BLOCK", block):  # block = 1 exercises the carries between blocks
+    with mock.patch.object(scoring_kernel, "_SWEEP_BLOCK", block):  # block = 1 exercises the carries between blocks
         got = score_binary(iv.forecaster, iv.start, iv.end, q["p"][iv.row], outcome=q["o"], t0=q["t0"],
                            te=q["te"], community_times=q["ct"], community_values=q["cv"], n_forecasters=q["n"])
     want = _reference_binary(iv.forecaster, iv.start, iv.end, q["p"][iv.row], q["o"], q["t0"], q["te"],
