@@ -12,17 +12,17 @@ from django.db import models
 from assets.admin import ReadoutAdmin as AssetsReadoutAdmin
 from assets.errors import DomainError
 from assets.models import Readout
-from forecasting.forecasts.forms import QuestionForm
 from forecasting.accounts.login_views import ThrottledAdminAuthenticationForm
 from forecasting.accounts.models import Profile
+from forecasting.forecasts.forms import QuestionForm
 from forecasting.forecasts.models import Forecast
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
+from forecasting.resolution.services import readouts
+from forecasting.resolution.services import resolution as services
 from markets.admin import QuestionAdmin as MarketsQuestionAdmin
 from markets.admin import ReadOnlyAdmin
 from markets.models import Question
 from markets.services import QUESTION_EDITABLE_FIELDS, question_create, question_open, question_update
-from forecasting.resolution.services import readouts
-from forecasting.resolution.services import resolution as services
 
 
 @admin.register(Profile)

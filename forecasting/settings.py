@@ -128,7 +128,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Proxies in front of the web processes that append the client's address to X-Forwarded-For (forecasting.accounts.throttling).
+# Proxies in front of the web processes that append the client's address to X-Forwarded-For
+# (forecasting.accounts.throttling).
 READOUT_TRUSTED_PROXIES = env.int("READOUT_TRUSTED_PROXIES", default=0)
 
 # Requests larger than this are refused with 413 before any parsing happens.

@@ -163,7 +163,8 @@ def _query_variants(db: dict) -> list[str]:
         urls += [f"{base}?asset={asset.slug}", f"{base}?trial={trial.slug}", f"{base}?q=PFS", f"{base}?page=2",
                  f"{base}?page=999", f"{base}?status=open&type=binary&page=2"]
     urls += [f"/questions/?sort={sort}" for sort in ("close", "-close", "forecasters", "new", "bogus")]
-    urls += [f"/api/v1/questions/?ordering={sort}" for sort in ("close", "-close", "forecasters", "-forecasters", "new")]
+    orderings = ("close", "-close", "forecasters", "-forecasters", "new")
+    urls += [f"/api/v1/questions/?ordering={sort}" for sort in orderings]
     for base in ("/leaderboards/", "/api/v1/leaderboards/"):
         urls += [f"{base}?scope={scope}" for scope in ("global", "season", "asset", "trial", "indication", "bogus")]
         urls += [f"{base}?order=mean", f"{base}?scope=asset&key={asset.slug}", f"{base}?scope=trial&key={trial.slug}",
@@ -171,7 +172,7 @@ def _query_variants(db: dict) -> list[str]:
     urls += ["/leaderboards/export.csv?scope=global", "/api/v1/leaderboards/export.csv?order=mean"]
     for base in ("/assets/", "/trials/", "/api/v1/assets/", "/api/v1/trials/", "/api/v1/companies/", "/api/v1/news/"):
         urls += [f"{base}?q=mezigdomide", f"{base}?page=2", f"{base}?q=zz-nothing"]
-    urls += [f"/assets/?sponsor=bristol-myers-squibb", f"/trials/?phase=3", f"/trials/?status=completed",
+    urls += ["/assets/?sponsor=bristol-myers-squibb", "/trials/?phase=3", "/trials/?status=completed",
              "/api/v1/trials/?phase=3"]
     urls += ["/api/v1/proposals/?status=" + s for s in ("pending", "confirmed", "rejected", "all")]
     urls += [f"/api/v1/proposals/?readout={pk}" for pk in db["readout_ids"]]

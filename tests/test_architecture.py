@@ -108,7 +108,9 @@ def test_no_import_cycles():
     assert cycles == []
 
 
-@pytest.mark.parametrize("lower, higher", [("assets", "markets"), ("assets", "forecasting"), ("markets", "forecasting")])
+@pytest.mark.parametrize(
+    "lower, higher", [("assets", "markets"), ("assets", "forecasting"), ("markets", "forecasting")]
+)
 def test_apps_depend_one_way(lower, higher):
     wrong = sorted(f"{m} -> {t}" for m, targets in GRAPH.items() if m.split(".")[0] == lower
                    for t in targets if t.split(".")[0] == higher)

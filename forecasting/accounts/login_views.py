@@ -1,5 +1,5 @@
-"""The HTML log-in, throttled (forecasting.accounts.throttling): a locked username or address gets the form back with HTTP 429
-and a message saying when to try again; the password is not checked while locked."""
+"""The HTML log-in, throttled (forecasting.accounts.throttling): a locked username or address gets the form back with
+HTTP 429 and a message saying when to try again; the password is not checked while locked."""
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.admin.forms import AdminAuthenticationForm

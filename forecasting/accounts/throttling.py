@@ -1,9 +1,9 @@
 """Throttled log-in: after too many failed log-ins for one username or from one IP address, further attempts are
 refused for a while, without checking the password (so guessing cannot go on behind the refusal).
 
-Used by the HTML login (forecasting.accounts_login) and the API token endpoint (forecasting.questions.api.urls.TokenView).
-State lives in Django's default cache, so it works with the local-memory cache (one process) and Redis (every web
-process shares it). Settings (all optional):
+Used by the HTML login (forecasting.accounts.login_views) and the API token endpoint
+(forecasting.accounts.api.TokenView). State lives in Django's default cache, so it works with the local-memory cache
+(one process) and Redis (every web process shares it). Settings (all optional):
 
 - ``READOUT_LOGIN_MAX_FAILURES`` (default 5): failures allowed in the window;
 - ``READOUT_LOGIN_FAILURE_WINDOW`` (seconds, default 900): failures older than this (counted from the first one in

@@ -42,8 +42,8 @@ def process_resolution(self, question_id: int) -> dict:
     Retried with exponential backoff (about 1 s, 2 s, 4 s, ... up to 10 minutes, 5 times) on any error, e.g. a
     deadlock or a lost database connection. A question that no longer exists is logged and dropped.
     """
-    from markets.models import Question
     from forecasting.pipeline.services import resolution_process
+    from markets.models import Question
 
     _run_test_hook()
     try:

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.errors import DomainError
 from assets.paging import paginate
-from forecasting.questions import outcomes
 from forecasting.forecasts import selectors
+from forecasting.questions import outcomes
 from forecasting.questions import selectors as question_selectors
 from forecasting.scoring import selectors as selectors_scoring
 from markets.selectors import market_panel_context
@@ -35,9 +35,9 @@ from forecasting.forecasts.forms import (
     forecast_form_class,
     forecast_form_initial,
 )
-from forecasting.maths import cdf as cdf_math
 from forecasting.forecasts.models import CommunityForecastPoint, Forecast
 from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw
+from forecasting.maths import cdf as cdf_math
 from markets.models import Question
 from markets.services import question_create, question_open, question_update
 
@@ -197,7 +197,8 @@ def open_questions_for_home(limit: int = 6) -> list[QuestionRow]:
 
     Render them with ``{% include "questions/includes/question_cards.html" with rows=open_questions %}``.
     """
-    questions = list(question_selectors.question_rows(filters={"status": Question.Status.OPEN}, ordering="close")[:limit])
+    open_rows = question_selectors.question_rows(filters={"status": Question.Status.OPEN}, ordering="close")
+    questions = list(open_rows[:limit])
     return _rows(questions, selectors.community_latest_map(questions=questions))
 
 

@@ -18,8 +18,8 @@ from django.db import transaction
 from assets.models import Endpoint, Readout, Trial
 from forecasting.accounts.models import Profile
 from forecasting.forecasts.demo import DEMO_FORECASTERS, forecast_events
-from forecasting.resolution.models import ProposedResolution
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.resolution.models import ProposedResolution
 from forecasting.resolution.services.readouts import readout_propose, readout_upsert
 from forecasting.resolution.services.resolution import proposal_confirm
 from markets.models import Question

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from django.http import StreamingHttpResponse
 
 from forecasting.forecasts.models import Forecast
-from forecasting.scoring.models import LeaderboardEntry, Score
 from forecasting.forecasts.selectors import finite_json
+from forecasting.scoring.models import LeaderboardEntry, Score
 from markets.models import Question
 
 _CHUNK = 2000

@@ -1,8 +1,8 @@
 """Scores, leaderboards and calibration weights (SCORING.md sections 2-5).
 
-Every row here is derived: ``forecasting.scoring.services.scoring`` recomputes a question's rows from its forecasts and its
-community series, and ``forecasting.scoring.services.leaderboards`` a scope's entries from the scores; each replaces its rows
-in one transaction, so a retried task writes identical rows, and unique constraints make a duplicate impossible
+Every row here is derived: ``forecasting.scoring.services.scoring`` recomputes a question's rows from its forecasts and
+its community series, and ``forecasting.scoring.services.leaderboards`` a scope's entries from the scores; each replaces
+its rows in one transaction, so a retried task writes identical rows, and unique constraints make a duplicate impossible
 rather than unlikely. Nothing here is imported from other apps' models.
 """
 from django.conf import settings

@@ -10,9 +10,9 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from forecasting.maths.calibration import calibration_bins, murphy_decomposition
 from forecasting.resolution.models import ResolutionEvent, ResolutionProcessed
-from forecasting.scoring.models import ForecastScore, LeaderboardEntry, LeaderboardScope, QuestionScoring, Score
 from forecasting.resolution.models import STATE_ACTIONS
 from forecasting.scoring.models import FORECASTER_ORDER
+from forecasting.scoring.models import ForecastScore, LeaderboardEntry, LeaderboardScope, QuestionScoring, Score
 from markets.models import Market, Question
 
 Subject = Score.Subject

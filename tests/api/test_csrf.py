@@ -13,7 +13,7 @@ from forecasting.models import ProposedResolution
 from forecasting.resolution.services import readouts as readout_services
 from markets.services import market_create
 from tests import factories
-from tests.forecasting.test_resolution_services import bound_question
+from tests.forecasting.resolution.test_resolution_services import bound_question
 
 # (path template, who posts, form fields). Paths are formatted with the world below.
 FORMS = [

@@ -16,14 +16,14 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from forecasting.forecasts.services.forecasts import forecast_create
 from forecasting.models import Forecast, ProposedResolution
 from forecasting.resolution.services import readouts as readout_services
 from forecasting.resolution.services import resolution as resolution_services
-from forecasting.forecasts.services.forecasts import forecast_create
 from markets.models import Trade
 from markets.services import market_create, trade_execute
 from tests import factories
-from tests.forecasting.test_resolution_services import bound_question, eager_celery  # noqa: F401
+from tests.forecasting.resolution.test_resolution_services import bound_question, eager_celery  # noqa: F401
 from tests.markets.conftest import give
 
 ROLES = ("anonymous", "owner", "other", "admin")

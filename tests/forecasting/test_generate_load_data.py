@@ -4,10 +4,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db.models import Count
 
-from forecasting.maths.aggregation import ActiveSet, replay
-from forecasting.management.commands.generate_load_data import generate
-from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, Profile, Score
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.management.commands.generate_load_data import generate
+from forecasting.maths.aggregation import ActiveSet, replay
+from forecasting.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion, Profile, Score
 from markets.models import Question
 
 pytestmark = pytest.mark.django_db

@@ -6,12 +6,12 @@ import pytest
 from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
-from forecasting.pipeline import tasks
 from forecasting.logging import JsonFormatter, request_id_var
+from forecasting.pipeline import tasks
 
 
 def _record(message="scored %s", args=(7,), **extra):
-    record = logging.LogRecord("forecasting.scoring.services.scoring", logging.WARNING, __file__, 1, message, args, None)
+    record = logging.LogRecord("forecasting.services.scoring", logging.WARNING, __file__, 1, message, args, None)
     for key, value in extra.items():
         setattr(record, key, value)
     return record
@@ -22,7 +22,7 @@ def test_a_json_log_line_is_one_object_with_timestamp_level_logger_and_message()
     assert "\n" not in line
     entry = json.loads(line)
     assert entry["level"] == "WARNING"
-    assert entry["logger"] == "forecasting.scoring.services.scoring"
+    assert entry["logger"] == "forecasting.services.scoring"
     assert entry["message"] == "scored 7"
     assert entry["timestamp"].endswith("+00:00")
     assert "request_id" not in entry and "task_id" not in entry

@@ -18,12 +18,12 @@ import redis
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from forecasting.models import ForecastScore, LeaderboardEntry, QuestionScoring, Score
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.models import ForecastScore, LeaderboardEntry, QuestionScoring, Score
+from forecasting.pipeline.tasks import sweep_unscored_resolutions
 from forecasting.resolution.services.resolution import question_resolve_manual
 from forecasting.scoring.services.leaderboards import leaderboards_rebuild
 from forecasting.scoring.services.scoring import question_score
-from forecasting.pipeline.tasks import sweep_unscored_resolutions
 from markets.models import LedgerTransaction, Market
 from markets.selectors import ledger_check
 from markets.services import account_grant_starting_points, market_create, trade_buy_shares

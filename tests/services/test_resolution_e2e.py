@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from forecasting.models import LeaderboardEntry, ProposedResolution, Score
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.models import LeaderboardEntry, ProposedResolution, Score
 from markets.models import Question
 from tests import factories
 from tests.services.conftest import wait_for

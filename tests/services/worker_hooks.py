@@ -1,6 +1,6 @@
 """TEST-ONLY hook imported inside a Celery worker when READOUT_TEST_WORKER_HOOK=tests.services.worker_hooks
-(forecasting.pipeline.tasks._run_test_hook). It makes scoring pause right after it has written the question's Score rows,
-inside the still-open transaction, so a test can SIGKILL the worker mid-write deterministically.
+(forecasting.pipeline.tasks._run_test_hook). It makes scoring pause right after it has written the question's Score
+rows, inside the still-open transaction, so a test can SIGKILL the worker mid-write deterministically.
 
 It pauses once: the first worker creates the marker file READOUT_TEST_PAUSE_MARKER and sleeps; a worker that finds
 the file already there (the replacement) scores without pausing.
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from forecasting.models import Score
-from forecasting.services import scoring
+from forecasting.scoring.services import scoring
 
 _original_rows_insert = scoring.rows_insert
 

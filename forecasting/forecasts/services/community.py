@@ -12,8 +12,8 @@ from collections import OrderedDict
 
 from django.db import transaction
 
-from forecasting.maths.aggregation import ActiveSet
 from forecasting.forecasts.models import CommunityState, Forecast
+from forecasting.maths.aggregation import ActiveSet
 
 SNAPSHOT_EVERY = 64
 CACHE_MAX_ENTRIES = 256

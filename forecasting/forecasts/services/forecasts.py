@@ -18,10 +18,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
+from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
-from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
-from forecasting.forecasts.services.community import community_active_set_load, community_state_lock, community_state_save
+from forecasting.forecasts.services.community import (
+    community_active_set_load, community_state_lock, community_state_save,
+)
 from markets.models import Question
 
 MAX_RATIONALE_LENGTH = 4000

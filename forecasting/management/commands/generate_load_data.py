@@ -33,12 +33,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assets.models import Asset, Company, Indication, Trial
-from forecasting.common.bulk import rows_insert
-from forecasting.maths import cdf as cdf_math
-from forecasting.maths.aggregation import ActiveSet
 from forecasting.accounts.models import Profile
+from forecasting.common.bulk import rows_insert
 from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
 from forecasting.forecasts.services.forecasts import community_point_fields
+from forecasting.maths import cdf as cdf_math
+from forecasting.maths.aggregation import ActiveSet
 from markets.models import Question
 
 FLUSH_ROWS = 100_000

@@ -1,4 +1,5 @@
-"""The unit grid of numeric forecasts: its constants, the error type, and the mapping between question units and [0, 1]."""
+"""The unit grid of numeric forecasts: its constants, the error type, and the mapping between question units and
+[0, 1]."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
-"""Scoring kernel: input checks, forecasts as step functions (SCORING.md section 1) and the time-averaged score sweep shared by binary and numeric questions."""
+"""Scoring kernel: input checks, forecasts as step functions (SCORING.md section 1) and the time-averaged score sweep
+shared by binary and numeric questions."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -9,10 +9,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assets.models import Asset, Endpoint, Trial
-from forecasting.questions import outcomes
-from forecasting.maths import cdf as cdf_math
 from forecasting.forecasts.models import CommunityForecastPoint, Forecast
 from forecasting.forecasts.selectors import community_quantiles, finite_json, finite_or_none
+from forecasting.maths import cdf as cdf_math
+from forecasting.questions import outcomes
 from forecasting.questions.selectors import question_resolution
 from markets.models import Question
 

@@ -8,12 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.errors import ValidationError
-from forecasting.forecasts import selectors
-from forecasting.questions import selectors as question_selectors
-from forecasting.questions.api import serializers as s
 from forecasting.api.ids import is_id
 from forecasting.api.permissions import IsStaffOrReadOnly
+from forecasting.forecasts import selectors
 from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw, forecasts_bulk_create
+from forecasting.questions import selectors as question_selectors
+from forecasting.questions.api import serializers as s
 from markets.models import Question
 from markets.services import question_create, question_open, question_update
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from assets.errors import ValidationError
 from assets.models import Endpoint, Readout, Trial
-from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.forecasts.services.community import community_state_lock
+from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from markets.models import Question
 from markets.services.questions import question_halt_pending
 

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from forecasting.common.bulk import db_datetime, rows_insert
-from forecasting.maths import scoring as sm
 from forecasting.forecasts.models import CommunityForecastPoint, Forecast
+from forecasting.maths import scoring as sm
 from forecasting.scoring.models import ForecastScore, QuestionScoring, Score
 from markets.models import Question
 

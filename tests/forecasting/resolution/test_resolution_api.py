@@ -9,7 +9,9 @@ from rest_framework.test import APIClient
 from forecasting.models import ProposedResolution, ResolutionEvent, Score
 from markets.models import Question
 from tests import factories
-from tests.forecasting.test_resolution_services import bound_question, eager_celery, pfs, readout, trial, with_forecasts  # noqa: F401
+from tests.forecasting.resolution.test_resolution_services import (  # noqa: F401
+    bound_question, eager_celery, pfs, readout, trial, with_forecasts,
+)
 
 
 def client_for(user):

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.errors import StateError
-from forecasting.maths.aggregation import replay
-from forecasting.services import community
-from forecasting.models import CommunityForecastPoint, Forecast
+from forecasting.forecasts.services import community
 from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw
+from forecasting.maths.aggregation import replay
+from forecasting.models import CommunityForecastPoint, Forecast
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from forecasting.scoring.selectors import leaderboard
 from forecasting.scoring.services.leaderboards import leaderboards_rebuild
 from forecasting.scoring.services.scoring import question_score, question_scores_clear
 from tests import factories
-from tests.forecasting.scoring_helpers import community, forecast, resolved_question
+from tests.forecasting.scoring.scoring_helpers import community, forecast, resolved_question
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasting.questions.selectors import Choice, question_filter_choices, question_rows
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.questions.selectors import Choice, question_filter_choices, question_rows
 from tests import factories
 
 pytestmark = pytest.mark.django_db

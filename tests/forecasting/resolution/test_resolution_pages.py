@@ -10,7 +10,9 @@ from assets.models import Readout
 from forecasting.models import ProposedResolution, ResolutionEvent
 from markets.models import Question
 from tests import factories
-from tests.forecasting.test_resolution_services import bound_question, eager_celery, pfs, readout, trial  # noqa: F401
+from tests.forecasting.resolution.test_resolution_services import (  # noqa: F401
+    bound_question, eager_celery, pfs, readout, trial,
+)
 
 
 @pytest.fixture

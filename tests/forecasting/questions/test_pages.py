@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasting.questions import pages
-from forecasting.models import Forecast, ForecasterQuestion
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.models import Forecast, ForecasterQuestion
+from forecasting.questions import pages
 from markets.models import Question
 from markets.services import question_close, question_create
 from tests import factories

@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 
 from assets.models import Readout
 from forecasting.models import ProposedResolution
-from tests.forecasting.test_resolution_services import bound_question, pfs, trial  # noqa: F401
 from tests import factories
+from tests.forecasting.resolution.test_resolution_services import bound_question, pfs, trial  # noqa: F401
 
 HEADER = "trial,endpoint,metric,value,ci_lower,ci_upper,p_value,experimental_value,control_value,source,url,known_at,note"
 ROWS = [

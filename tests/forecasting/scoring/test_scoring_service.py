@@ -1,17 +1,17 @@
 """question_score end to end through the database: hand-computed scores with explicit timestamps.
 
-Times are seconds after T0 (tests/forecasting/scoring_helpers.py). Each expected number carries its derivation.
+Times are seconds after T0 (tests/forecasting/scoring/scoring_helpers.py). Each expected number carries its derivation.
 """
 import math
 
 import pytest
 
+from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw
 from forecasting.models import ForecastScore, QuestionScoring, Score
 from forecasting.scoring.selectors import questions_needing_scores
 from forecasting.scoring.services.scoring import ScoringTimings, question_score, question_scores_clear
-from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw
 from tests import factories
-from tests.forecasting.scoring_helpers import GRID, community, forecast, resolved_question, withdraw
+from tests.forecasting.scoring.scoring_helpers import GRID, community, forecast, resolved_question, withdraw
 
 pytestmark = pytest.mark.django_db
 S = Score.Subject

@@ -5,7 +5,7 @@ from forecasting.maths.calibration import wilson_interval
 from forecasting.scoring.selectors import calibration
 from forecasting.scoring.services.scoring import question_score
 from tests import factories
-from tests.forecasting.scoring_helpers import community, forecast, resolved_question
+from tests.forecasting.scoring.scoring_helpers import community, forecast, resolved_question
 
 pytestmark = pytest.mark.django_db
 

@@ -12,16 +12,16 @@ from rest_framework.test import APIClient
 from assets.errors import StateError
 from assets.models import Meeting, PublicMoment
 from assets.services.moments import public_moment_delete, public_moment_set
-from forecasting.pipeline import tasks
-from forecasting.models import ProposedResolution, QuestionScoring, ResolutionEvent, Score
-from forecasting.resolution.services import resolution as services
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.models import ProposedResolution, QuestionScoring, ResolutionEvent, Score
+from forecasting.pipeline import tasks
+from forecasting.resolution.services import resolution as services
 from markets.models import Market, Question
 from markets.selectors import ledger_check
 from markets.services import market_create, questions_close_due, trade_buy_budget, trade_buy_shares
 from markets.services.ledger import house_account
 from tests import factories
-from tests.forecasting.test_resolution_services import (  # noqa: F401
+from tests.forecasting.resolution.test_resolution_services import (  # noqa: F401
     bound_question,
     eager_celery,
     pfs,

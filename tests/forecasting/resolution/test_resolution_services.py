@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from assets.models import Readout
+from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.models import ProposedResolution, ResolutionEvent, Score
 from forecasting.pipeline import services as pipeline
 from forecasting.pipeline import tasks
-from forecasting.models import ProposedResolution, ResolutionEvent, Score
 from forecasting.resolution.services import readouts
 from forecasting.resolution.services import resolution as services
-from forecasting.forecasts.services.forecasts import forecast_create
 from markets.models import Market, Question
 from markets.services import account_for_user, account_grant, market_create, trade_buy_shares
 from markets.services.resolution import outcome_validate, question_annul, question_resolve, question_unresolve
@@ -78,8 +78,8 @@ DOWNSTREAM_STEPS = (
 
 @pytest.fixture
 def steps(monkeypatch):
-    """Replace the downstream services (market, scoring, leaderboards, notifications) the resolution services call
-    with recorders: a list of (name, kwargs)."""
+    """Replace the downstream services (market, scoring, leaderboards, notifications) that the pipeline after a
+    resolution calls, and unresolve's own unsettle, with recorders: a list of (name, kwargs)."""
     calls = []
 
     def recorder(name):
@@ -90,6 +90,8 @@ def steps(monkeypatch):
 
     for name in DOWNSTREAM_STEPS:
         monkeypatch.setattr(pipeline, name, recorder(name))
+    # unresolve reverses the settlement itself, inside its transaction, before the pipeline runs
+    monkeypatch.setattr(services, "market_unsettle", recorder("market_unsettle"))
     return calls
 
 

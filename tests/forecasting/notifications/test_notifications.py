@@ -8,7 +8,7 @@ from forecasting.models import ForecasterQuestion, NotificationSent
 from forecasting.notifications.services import question_notify_resolution
 from forecasting.scoring.services.scoring import question_score
 from tests import factories
-from tests.forecasting.scoring_helpers import at, community, forecast, resolved_question
+from tests.forecasting.scoring.scoring_helpers import at, community, forecast, resolved_question
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.errors import StateError, ValidationError
-from forecasting.models import QuestionScoring, Score
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.models import QuestionScoring, Score
 from forecasting.pipeline.services import resolution_process
 from forecasting.resolution.services.resolution import question_resolve_manual
 from markets.buckets import from_unit

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from forecasting.forecasts import selectors
-from forecasting.questions.api.serializers import QuestionListSerializer
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.questions.api.serializers import QuestionListSerializer
 from tests import factories
 
 pytestmark = pytest.mark.django_db

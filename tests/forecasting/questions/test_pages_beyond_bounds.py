@@ -12,8 +12,8 @@ import re
 import pytest
 from django.test import Client
 
-from forecasting.models import CommunityForecastPoint, CommunityState
 from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.models import CommunityForecastPoint, CommunityState
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,9 @@
 """The resolution demo: past CARTITUDE-4 questions, forecast and resolved through the services, then scored."""
 from assets.demo import assets_demo_load
-from forecasting.resolution.demo import QUESTIONS, resolution_demo_load
 from forecasting.models import LeaderboardEntry, ResolutionEvent, Score
+from forecasting.resolution.demo import QUESTIONS, resolution_demo_load
 from markets.models import Question
-from tests.forecasting.test_resolution_services import eager_celery  # noqa: F401
+from tests.forecasting.resolution.test_resolution_services import eager_celery  # noqa: F401
 
 
 def test_demo_resolves_past_questions_and_scores_them(db, django_capture_on_commit_callbacks):

@@ -7,9 +7,9 @@ from forecasting.models import LeaderboardEntry, LeaderboardScope, Score
 from forecasting.scoring.services.leaderboards import leaderboards_rebuild
 from forecasting.scoring.services.scoring import question_score
 from tests import factories
-from tests.forecasting.scoring_helpers import community, forecast, resolved_question
+from tests.forecasting.scoring.scoring_helpers import community, forecast, resolved_question
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.forecasting.scoring_urlconf")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.forecasting.scoring.scoring_urlconf")]
 
 
 @pytest.fixture

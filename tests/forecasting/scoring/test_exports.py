@@ -9,9 +9,9 @@ from django.test import Client
 from forecasting.scoring.services.leaderboards import leaderboards_rebuild
 from forecasting.scoring.services.scoring import question_score
 from tests import factories
-from tests.forecasting.scoring_helpers import community, forecast, resolved_question, withdraw
+from tests.forecasting.scoring.scoring_helpers import community, forecast, resolved_question, withdraw
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.forecasting.scoring_urlconf")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.forecasting.scoring.scoring_urlconf")]
 
 
 def _rows(response):
