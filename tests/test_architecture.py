@@ -155,9 +155,10 @@ def test_maths_never_imports_django():
     assert wrong == []
 
 
-def test_no_maths_module_past_the_split_point():
-    """The guide's ~400 lines: past it, a module becomes a package (the maths is split by subject)."""
+def test_no_forecasting_module_past_the_split_point():
+    """The guide's ~400 lines: past it, a module becomes a package (the maths is split by subject). Migrations are
+    generated, so they do not count."""
     limit = 420
-    long = sorted(f"{p.relative_to(ROOT)}: {n}" for p in (ROOT / "forecasting" / "maths").rglob("*.py")
-                  if (n := len(p.read_text().splitlines())) > limit)
+    long = sorted(f"{p.relative_to(ROOT)}: {n}" for p in (ROOT / "forecasting").rglob("*.py")
+                  if "migrations" not in p.parts and (n := len(p.read_text().splitlines())) > limit)
     assert long == []

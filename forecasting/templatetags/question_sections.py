@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from forecasting.forecasts import selectors
 from forecasting.questions import selectors as question_selectors
-from forecasting.questions.pages import QuestionRow, community_summary
+from forecasting.questions.display import community_summary
+from forecasting.questions.pages import QuestionRow
 
 register = template.Library()
 

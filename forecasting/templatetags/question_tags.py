@@ -82,7 +82,7 @@ def close_time(q, now) -> SafeString:
 
 @register.simple_tag
 def community_cell(c) -> SafeString:
-    """A community summary (forecasting.questions.pages.CommunitySummary): the value and its detail, the answer of a
+    """A community summary (forecasting.questions.display.CommunitySummary): the value and its detail, the answer of a
     resolved or annulled question, "Answer pending", or why there is no value to show."""
     if c.state in ("value", "outcome"):
         css = "prob" if c.state == "value" else "prob q-answer"

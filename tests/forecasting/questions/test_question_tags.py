@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 
 from assets.models import Asset, Trial
-from forecasting.questions.pages import CommunitySummary, community_summary
+from forecasting.questions.display import CommunitySummary, community_summary
 from forecasting.templatetags.question_tags import (
     close_time,
     close_time_text,
