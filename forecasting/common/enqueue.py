@@ -9,9 +9,10 @@ tables, and messages already queued, refer to them.
 """
 import logging
 
-from celery import current_app
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
+
+from forecasting.celery import app
 
 # The name operators know from the logs and docs/deploy.md (the enqueueing used to live in forecasting/tasks.py).
 logger = logging.getLogger("forecasting.tasks")
@@ -37,7 +38,7 @@ def enqueue(task, *args, **kwargs):
     the request about a second, not the connection timeout of every retry.
     """
     if isinstance(task, str):
-        task = current_app.tasks[task]
+        task = app.tasks[task]
     if task.app.conf.task_always_eager:
         return task.delay(*args, **kwargs)  # in-process: a failure is the task's own, never a broker's
     try:
