@@ -76,6 +76,17 @@ def _return_to_house(*, market: Market, pool: Account, house: Account, key: str,
                         house: pool.balance}, memo=memo)], at=now)
 
 
+def _house_funds(*, market: Market, pool: Account, house: Account, amount: int, key: str, kind: str, need: str,
+                 memo: str, now: dt.datetime) -> None:
+    """Move ``amount`` milli-points from the (locked) house to the (locked) market account under ``key``; ``need``
+    starts the error message if the house cannot pay (StateError, nothing written)."""
+    if house.balance < amount:
+        raise StateError(f"{need}, and the house holds only {points_text(house.balance)}; top up the house account "
+                         "and retry.")
+    record([Posting(key=key, kind=kind, market_id=market.pk, amounts={house: -amount, pool: amount}, memo=memo)],
+           at=now)
+
+
 def _finish(market: Market, *, status: str, winner: int | None, now: dt.datetime) -> Market:
     market.status, market.winning_outcome, market.settled_at = status, winner, now
     market.save(update_fields=["status", "winning_outcome", "settled_at", "updated_at"])
@@ -134,13 +145,9 @@ def market_settle(*, question: Question, at: dt.datetime | None = None) -> Marke
     # advances whatever it would lack until then (returned with the rest at the end).
     advance = total + sum(refunds.values()) - pool.balance
     if late and advance > 0 and advance_key not in done:
-        if house.balance < advance:
-            raise StateError(
-                f"Voiding the late trades of market {market.pk} needs an advance of {points_text(advance)} points "
-                f"and the house holds {points_text(house.balance)}; top up the house account and retry.",
-            )
-        record([Posting(key=advance_key, kind=K.ADVANCE, market_id=market.pk, amounts={house: -advance,
-                        pool: advance}, memo="House advance while late trades are voided")], at=now)
+        _house_funds(market=market, pool=pool, house=house, amount=advance, key=advance_key, kind=K.ADVANCE,
+                     need=f"Voiding the late trades of market {market.pk} needs an advance of "
+                          f"{points_text(advance)} points", memo="House advance while late trades are voided", now=now)
     elif total > pool.balance:
         raise StateError(
             f"Market {market.pk}'s account holds {points_text(pool.balance)} points but owes {points_text(total)}; "
@@ -235,13 +242,9 @@ def market_refund(*, question: Question, at: dt.datetime | None = None) -> Marke
     record(clawbacks, at=now)
     shortfall = sum(-p.amounts[pool] for p in refunds) - pool.balance
     if shortfall > 0 and cover_key not in done:
-        if house.balance < shortfall:
-            raise StateError(
-                f"Refunds need {points_text(shortfall)} more points than market {market.pk} holds, and the house "
-                f"holds only {points_text(house.balance)}; top up the house account and retry.",
-            )
-        record([Posting(key=cover_key, kind=K.HOUSE_COVER, market_id=market.pk, amounts={house: -shortfall,
-                        pool: shortfall}, memo="House covers uncollectable trading profits")], at=now)
+        _house_funds(market=market, pool=pool, house=house, amount=shortfall, key=cover_key, kind=K.HOUSE_COVER,
+                     need=f"Refunds need {points_text(shortfall)} more points than market {market.pk} holds",
+                     memo="House covers uncollectable trading profits", now=now)
     record(refunds, at=now)
     _return_to_house(market=market, pool=pool, house=house, key=return_key, done=done, now=now,
                      memo="Reserve returns to the house")
