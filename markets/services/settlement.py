@@ -156,30 +156,32 @@ def market_settle(*, question: Question, at: dt.datetime | None = None) -> Marke
     void_memo = "Voided: traded at or after the answer became public" + (
         f" ({question.known_at:%Y-%m-%d %H:%M} UTC)" if late else ""
     )
-    void_txns = {}
-    for u, cash in refunds.items():
-        (void_txns[u],) = record([Posting(
-            key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk, amounts={pool: -cash, accounts[u]: cash},
-            memo=f"{void_memo}: late buys refunded",
-        )], at=now)
+    # Three batched writes (refunds, payouts, collections) whatever the number of traders: ``record`` applies its
+    # postings in order and keeps the locked accounts' balances current between calls.
+    refund_users = list(refunds)
+    void_txns = dict(zip(refund_users, record([
+        Posting(key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk,
+                amounts={pool: -refunds[u], accounts[u]: refunds[u]}, memo=f"{void_memo}: late buys refunded")
+        for u in refund_users
+    ], at=now)))
     record([
         Posting(key=key, kind=K.PAYOUT, user_id=u, market_id=market.pk,
                 amounts={pool: -s, accounts[u]: s}, memo=f"{s / 1000:.3f} winning shares")
         for key, (u, s) in owed.items()
     ], at=now)
+    collections = []
     for u, cash in late_cash.items():
         if cash >= 0 or void_keys[u] in done:
             continue
-        take = min(-cash, accounts[u].balance)
-        lost = -cash - take
+        take = min(-cash, accounts[u].balance)  # after the refunds and payouts just recorded
         if take:
+            lost = -cash - take
             memo = f"{void_memo}: late sale proceeds returned"
             if lost:
                 memo += f"; {points_text(lost)} points could not be collected"
-            (void_txns[u],) = record([Posting(
-                key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk,
-                amounts={accounts[u]: -take, pool: take}, memo=memo,
-            )], at=now)
+            collections.append((u, Posting(key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk,
+                                           amounts={accounts[u]: -take, pool: take}, memo=memo)))
+    void_txns.update(zip([u for u, _ in collections], record([p for _, p in collections], at=now)))
     TradeVoid.objects.bulk_create([
         TradeVoid(trade=t, market=market, settlement_round=r, transaction=void_txns.get(t.user_id),
                   known_at=question.known_at, created_at=now)
