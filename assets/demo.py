@@ -485,7 +485,7 @@ def assets_demo_load() -> list[str]:
 
     news = {}
     for spec in NEWS:
-        item, was_created = news_item_upsert(
+        item, was_created, _ = news_item_upsert(
             date=spec["date"], body=spec["body"], title=spec["title"], source=spec["source"], url=spec.get("url", ""),
             companies=[companies[name] for name in spec["companies"]],
             assets=[assets[name] for name in spec["assets"]],

@@ -127,9 +127,18 @@ class AssetAlias(models.Model):
         DEVELOPMENT_CODE = "development_code", "Development code"
         OTHER_NAME = "other_name", "Other name"
 
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        PROFILE = "profile", "Asset profile import"
+
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER_NAME)
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.MANUAL,
+        help_text="Aliases from a profile follow the profile (a re-import removes those it no longer lists); "
+        "aliases entered by hand are never removed by an import.",
+    )
 
     class Meta:
         ordering = ["kind", "name"]
@@ -171,10 +180,21 @@ class Endpoint(models.Model):
         return self.code
 
 
+class ActualOrEstimated(models.TextChoices):
+    """Whether a registry date or enrollment count has happened (ACTUAL) or is a plan (ESTIMATED)."""
+
+    ACTUAL = "ACTUAL", "Actual"
+    ESTIMATED = "ESTIMATED", "Estimated"
+
+
 class TrialQuerySet(models.QuerySet):
     def filter_identifier(self, identifier: str):
         """Trials matching an NCT id or an acronym, ignoring case ("Successor-2" is SUCCESSOR-2)."""
         return self.filter(models.Q(registry_id__iexact=identifier) | models.Q(acronym__iexact=identifier))
+
+    def filter_registered(self):
+        """Trials with an NCT id: the ones the registry sync keeps current."""
+        return self.filter(registry_id__isnull=False).exclude(registry_id="")
 
 
 class Trial(models.Model):
@@ -214,6 +234,20 @@ class Trial(models.Model):
     enrollment = models.PositiveIntegerField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     primary_completion_date = models.DateField(null=True, blank=True)
+    # What ClinicalTrials.gov says, kept current by the registry sync (assets.services.registry_sync) for trials with an
+    # NCT id; each change is also a TrialRegistryChange row. "ACTUAL"/"ESTIMATED" as the registry spells them; an
+    # estimated date known only to the month is stored as its first day (the history keeps "2026-06" as written).
+    start_date_type = models.CharField(max_length=10, choices=ActualOrEstimated.choices, blank=True)
+    primary_completion_date_type = models.CharField(max_length=10, choices=ActualOrEstimated.choices, blank=True)
+    completion_date = models.DateField(null=True, blank=True)
+    completion_date_type = models.CharField(max_length=10, choices=ActualOrEstimated.choices, blank=True)
+    enrollment_type = models.CharField(max_length=10, choices=ActualOrEstimated.choices, blank=True)
+    why_stopped = models.TextField(blank=True, help_text="The registry's reason for a terminated, suspended or withdrawn trial.")
+    has_results = models.BooleanField(null=True, blank=True, help_text="Results posted on ClinicalTrials.gov (unknown until synced).")
+    results_first_posted = models.DateField(null=True, blank=True)
+    registry_last_update_posted = models.DateField(
+        "last update posted", null=True, blank=True, help_text="When the registry last posted a change to the record."
+    )
     expected_readout = models.CharField(
         max_length=200, blank=True, help_text='When results are expected, e.g. "ASCO 2026" or "H2 2026".'
     )
@@ -330,6 +364,7 @@ class TrialEvent(models.Model):
         TOPLINE = "topline", "Topline"
         READOUT = "readout", "Readout"
         REGULATORY = "regulatory", "Regulatory"
+        REGISTRY = "registry", "Registry update"
         OTHER = "other", "Other"
 
     class DatePrecision(models.TextChoices):
@@ -372,6 +407,76 @@ class TrialEvent(models.Model):
         if self.date_precision == self.DatePrecision.YEAR:
             return str(self.date.year)
         return self.date.isoformat()
+
+
+class RegistryField(models.TextChoices):
+    """The ClinicalTrials.gov fields whose history Readout keeps (TrialRegistryChange.field). Values are stored as
+    the registry writes them: enums such as "TERMINATED" or "ACTUAL", dates "2026-01-30" or "2026-01", counts "522",
+    booleans "true"/"false", and "" for absent."""
+
+    OVERALL_STATUS = "overall_status", "Overall status"
+    WHY_STOPPED = "why_stopped", "Why stopped"
+    START_DATE = "start_date", "Start date"
+    START_DATE_TYPE = "start_date_type", "Start date type"
+    PRIMARY_COMPLETION_DATE = "primary_completion_date", "Primary completion date"
+    PRIMARY_COMPLETION_DATE_TYPE = "primary_completion_date_type", "Primary completion date type"
+    COMPLETION_DATE = "completion_date", "Completion date"
+    COMPLETION_DATE_TYPE = "completion_date_type", "Completion date type"
+    ENROLLMENT = "enrollment", "Enrollment"
+    ENROLLMENT_TYPE = "enrollment_type", "Enrollment type"
+    HAS_RESULTS = "has_results", "Has results"
+    RESULTS_FIRST_POSTED = "results_first_posted", "Results first posted"
+    LAST_UPDATE_POSTED = "last_update_posted", "Last update posted"
+
+
+class TrialRegistryChangeQuerySet(models.QuerySet):
+    def filter_field(self, field: str):
+        return self.filter(field=field)
+
+    def filter_became(self, field: str, value: str):
+        """Changes that set ``field`` to ``value`` (registry spelling, e.g. ("overall_status", "TERMINATED"))."""
+        return self.filter(field=field, new_value=value)
+
+    def filter_changes_only(self):
+        """Leave out first sightings: what the registry already said the first time Readout read the trial."""
+        return self.filter(initial=False)
+
+
+class TrialRegistryChange(models.Model):
+    """One field of a trial's ClinicalTrials.gov record that changed, as Readout saw it (append-only).
+
+    ``initial`` marks the first reading of a field (``old_value`` is then ""): it says what the registry said when
+    Readout first looked, not when it became so. ``observed_at`` is when the sync or import saw the change;
+    ``registry_posted_on`` is the record's "last update posted" date in the version that carried it, the registry's
+    own date for the change (the change happened on or before it).
+    """
+
+    class Via(models.TextChoices):
+        SYNC = "sync", "Registry sync (API)"
+        IMPORT = "import", "File import"
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="registry_changes")
+    field = models.CharField(max_length=40, choices=RegistryField.choices)
+    old_value = models.CharField(max_length=1000, blank=True)
+    new_value = models.CharField(max_length=1000, blank=True)
+    initial = models.BooleanField(default=False, help_text="The first reading of this field for this trial.")
+    observed_at = models.DateTimeField(db_index=True)
+    registry_posted_on = models.DateField(null=True, blank=True)
+    via = models.CharField(max_length=10, choices=Via.choices)
+    event = models.ForeignKey(
+        TrialEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="registry_changes",
+        help_text="The timeline line this change is shown on, if any.",
+    )
+
+    objects = TrialRegistryChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["trial", "observed_at", "pk"]
+        indexes = [models.Index(fields=["trial", "field", "observed_at"])]
+
+    def __str__(self):
+        old = self.old_value or "(none)"
+        return f"{self.trial}: {self.field} {old} -> {self.new_value or '(none)'} seen {self.observed_at:%Y-%m-%d}"
 
 
 class Readout(models.Model):

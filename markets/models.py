@@ -190,8 +190,10 @@ class Question(models.Model):
                 and self.public_at < self.scheduled_close_time:
             return (f"The answer was scheduled to become public at {self.public_at.strftime(when)}; "
                     f"{action.lower()} stopped then.")
-        if self.status in (S.OPEN, S.CLOSED):
+        if self.status in (S.OPEN, S.CLOSED) and at >= self.scheduled_close_time:
             return f"This question closed {self.scheduled_close_time.strftime(when)}; {action.lower()} has ended."
+        if self.status in (S.OPEN, S.CLOSED):  # closed by staff before its time
+            return f"This question was closed early; {action.lower()} has ended."
         return f"This question is {self.get_status_display().lower()}; {action.lower()} has ended."
 
     @property

@@ -46,7 +46,7 @@ class ImportCommand(BaseCommand):
             raise CommandError("No files to import.")
         dry_run = options["dry_run"]
         failed = 0
-        created = updated = 0
+        created = updated = unchanged = 0
         for outcome in run_imports(
             fmt=self.format,
             files=((str(path), path.read_bytes) for path in files),
@@ -56,6 +56,7 @@ class ImportCommand(BaseCommand):
             if outcome.ok:
                 created += len(outcome.result.created)
                 updated += len(outcome.result.updated)
+                unchanged += len(outcome.result.unchanged)
                 if options["verbosity"] >= 1:
                     self.stdout.write(outcome.progress_line())
                 if options["verbosity"] >= 2:
@@ -68,7 +69,7 @@ class ImportCommand(BaseCommand):
         done = len(files) - failed
         summary = (
             f"{'Dry run: would have imported' if dry_run else 'Imported'} {done} of {len(files)} "
-            f"file{'s' if len(files) != 1 else ''} ({created} records created, {updated} updated"
+            f"file{'s' if len(files) != 1 else ''} ({created} records created, {updated} updated, {unchanged} unchanged"
             f"{', nothing saved' if dry_run else ''}); {failed} failed."
         )
         if failed:

@@ -41,18 +41,27 @@ class ImportResult:
     summary: str = ""
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
     dry_run: bool = False
 
-    def note(self, label: str, created: bool) -> None:
-        (self.created if created else self.updated).append(label)
+    def note(self, label: str, created: bool, changed: bool = True) -> None:
+        """Record one row the import touched: created, updated (``changed``) or found as it was."""
+        if created:
+            self.created.append(label)
+        elif changed:
+            self.updated.append(label)
+        else:
+            self.unchanged.append(label)
 
     def describe(self) -> str:
-        """One sentence for the admin's success message: what was created and what was updated."""
+        """One sentence for the admin's success message: what was created, updated and left as it was."""
         parts = []
         if self.created:
             parts.append("created " + ", ".join(self.created))
         if self.updated:
             parts.append("updated " + ", ".join(self.updated))
+        if self.unchanged:
+            parts.append("unchanged " + ", ".join(self.unchanged))
         text = "; ".join(parts) or "nothing to change"
         return f"{self.filename}: {text}" + (" (dry run: nothing saved)" if self.dry_run else "")
 

@@ -4,7 +4,8 @@ Format: the first line is `` date YYYY-MM-DD `` followed at once by the first pa
 separated by blank lines. The item is linked to the companies, assets and trials it names (by name or alias, ignoring
 case and punctuation: "Successor-2" is SUCCESSOR-2, "Bristol Myers Squibb" and "BMS" are Bristol-Myers Squibb), and
 the event it reports (topline, data presented, approval, ...) is added to the timeline of the trial it is about.
-Idempotent by content hash: the same date and text is the same item.
+Idempotent: the same date and text (by content hash), or an edited copy of the same story (by resemblance), is the
+same item; see docs/registry.md for which fields a re-import replaces and which staff edits it keeps.
 """
 from __future__ import annotations
 
@@ -135,14 +136,21 @@ def _event_trials(sentence_key: str, trials: list[Trial], assets: list[Asset], l
 
 def import_news(*, filename: str, data: bytes) -> ImportResult:
     """Import one news file: the item (title derived from its first sentence), its links, and the events it reports,
-    dated by the item. Idempotent by content hash. The caller provides the transaction."""
+    dated by the item. Idempotent; an edited copy updates the item it is a copy of. The caller provides the
+    transaction."""
     doc = parse_news(filename, data)
     companies, assets, trials = _mentions(doc.body)
-    item, created = services.news_item_upsert(
-        date=doc.date, body=doc.body, title=doc.title, companies=companies, assets=assets, trials=trials
+    # The title is the import's until staff change it: replace it only while it is still the one derived from the
+    # stored text (docs/registry.md, "What an import owns").
+    title: str | None = doc.title
+    existing = services.news_item_find(date=doc.date, body=doc.body)
+    if existing and existing.title and existing.title != derive_title(existing.body.split("\n\n")[0]):
+        title = None
+    item, created, changed = services.news_item_upsert(
+        date=doc.date, body=doc.body, title=title, companies=companies, assets=assets, trials=trials
     )
     result = ImportResult(filename, "news")
-    result.note(f"news item {doc.date} {doc.title[:60]!r}", created)
+    result.note(f"news item {doc.date} {doc.title[:60]!r}", created, changed)
     done: set[tuple[int, str]] = set()
     last: Trial | None = None
     for paragraph in doc.paragraphs:
@@ -158,7 +166,7 @@ def import_news(*, filename: str, data: bytes) -> ImportResult:
                     _, event_created = services.trial_event_add(
                         trial=trial, kind=event.kind, date=doc.date, description=event.description, news=item
                     )
-                    result.note(f"event {event.kind}: {event.description} ({trial.name})", event_created)
+                    result.note(f"event {event.kind}: {event.description} ({trial.name})", event_created, False)
             named = [t for t in trials if t.acronym and _named(sentence_key, [t.acronym])]
             if named:
                 last = named[-1]

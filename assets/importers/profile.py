@@ -271,32 +271,36 @@ def _indications(doc: ProfileDoc) -> list[IndicationMention]:
 
 def import_profile(*, filename: str, data: bytes) -> ImportResult:
     """Import one profile: sponsor (with aliases), asset (description, mechanism, indications), its aliases and
-    commentary (both replaced by the file's), and each trial the text names with its phase, population, expected
-    readout, indication, arms, endpoints and dated events.
+    commentary (both replaced by the file's; aliases entered by hand are kept), and each trial the text names with
+    its phase, population, expected readout (only when the trial has none), indication, arms, endpoints and dated
+    events. Which fields a re-import replaces and which staff edits it keeps: docs/registry.md.
 
-    Idempotent: a second import of the same file changes nothing. The caller provides the transaction that makes a
+    Idempotent: a second import of the same file changes nothing and writes nothing. The caller provides the transaction that makes a
     file all-or-nothing (see :func:`assets.importers.run_import`). Errors: :class:`ImportFileError`.
     """
     doc = parse_profile(filename, data)
     result = ImportResult(filename, "profile")
     sponsor, created = services.company_get_or_create_by_name(name=doc.sponsor)
-    result.note(f"company {sponsor.name}", created)
+    result.note(f"company {sponsor.name}", created, False)
     indications = {}
     for mention in doc.indications:
         indication, created = services.indication_get_or_create(name=mention.name, abbreviation=mention.abbreviation)
         indications[mention.name] = indication
         if created:
             result.note(f"indication {indication.name}", True)
-    asset, created = services.asset_upsert(
-        name=doc.name, sponsor=sponsor, description=doc.description, mechanism=doc.mechanism,
+    asset, created, changed = services.asset_upsert(
+        name=doc.name, sponsor=sponsor, description=doc.description,
+        mechanism=doc.mechanism or None,  # a mechanism the prose does not state leaves the one staff entered
         indications=indications.values(),
     )
-    result.note(f"asset {asset.name}", created)
-    services.asset_aliases_set(asset=asset, development_codes=doc.development_codes, other_names=doc.other_names)
-    services.asset_commentary_set(
+    aliases_changed = services.asset_aliases_set(
+        asset=asset, development_codes=doc.development_codes, other_names=doc.other_names
+    )
+    commentary_changed = services.asset_commentary_set(
         asset=asset,
         sections=[services.CommentaryInput(heading=s.heading, body=s.body, emoji=s.emoji) for s in doc.sections],
     )
+    result.note(f"asset {asset.name}", created, changed or aliases_changed or commentary_changed)
     for facts in doc.trials:
         try:
             _save_trial(facts, asset=asset, sponsor=sponsor, indications=indications, result=result)
@@ -312,7 +316,9 @@ def _save_trial(facts: TrialFacts, *, asset, sponsor, indications, result: Impor
         indication = indications.get(facts.indication.name)
         if indication is None:
             indication, _ = services.indication_get_or_create(name=facts.indication.name, abbreviation=facts.indication.abbreviation)
-    trial, created = services.trial_upsert(
+    # The expected readout is filled in, never replaced: staff set it from the meeting calendar ("ASH 2026"), more
+    # precisely than a profile's prose ("an upcoming medical conference").
+    trial, created, changed = services.trial_upsert(
         registry_id=facts.registry_id or None,
         acronym=facts.acronym,
         phase=facts.phase or None,
@@ -321,15 +327,18 @@ def _save_trial(facts: TrialFacts, *, asset, sponsor, indications, result: Impor
         population=facts.population or None,
         expected_readout=facts.expected_readout or None,
         assets=[asset],
-        fill_only={"sponsor"},
+        fill_only={"sponsor", "expected_readout"},
     )
-    result.note(f"trial {trial.name}", created)
     for order, arm in enumerate(facts.arms):
-        services.trial_arm_upsert(trial=trial, name=arm.name, role=arm.role, description=arm.description, order=order)
+        _, _, arm_changed = services.trial_arm_upsert(
+            trial=trial, name=arm.name, role=arm.role, description=arm.description, order=order
+        )
+        changed |= arm_changed
     for order, ep in enumerate(facts.endpoints):
-        trial_endpoint_save(
+        changed |= trial_endpoint_save(
             trial=trial, code=ep.code, name=ep.name, known=ep.known, kind=ep.kind, description=ep.phrase, order=order
         )
+    result.note(f"trial {trial.name}", created, changed)
     for event in facts.events:
         _, created = services.trial_event_add(
             trial=trial, kind=event.kind, date=event.date, description=event.description, precision=event.precision

@@ -20,7 +20,7 @@ from assets.services.companies import (
     endpoint_get_or_create_unknown,
     indication_get_or_create,
 )
-from assets.services.news import news_content_hash, news_item_upsert
+from assets.services.news import news_content_hash, news_item_find, news_item_upsert, news_resemblance
 from assets.services.trials import (
     trial_arm_upsert,
     trial_endpoint_set,
@@ -42,7 +42,9 @@ __all__ = [
     "endpoint_get_or_create_unknown",
     "indication_get_or_create",
     "news_content_hash",
+    "news_item_find",
     "news_item_upsert",
+    "news_resemblance",
     "trial_arm_upsert",
     "trial_endpoint_set",
     "trial_event_add",

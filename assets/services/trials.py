@@ -57,12 +57,13 @@ def trial_upsert(
     expected_readout: str | None = None,
     assets: Iterable[Asset] = (),
     fill_only: Collection[str] = (),
-) -> tuple[Trial, bool]:
+) -> tuple[Trial, bool, bool]:
     """Create or update a trial matched by NCT id, else by acronym (see :func:`trial_find`).
 
     ``None`` leaves a field as it is; fields named in ``fill_only`` are set only while empty (a registry record
     does not overwrite the curated indication, say). A missing NCT id or acronym is filled in, never replaced.
-    ``assets`` are added, never removed. Errors: ValidationError for an NCT id that is not NCT + 8 digits, or a
+    ``assets`` are added, never removed. Returns ``(trial, created, changed)``; an update that changes nothing
+    writes nothing (``updated_at`` stays). Errors: ValidationError for an NCT id that is not NCT + 8 digits, or a
     trial with neither NCT id nor acronym.
     """
     registry_id = (registry_id or "").strip().upper() or None
@@ -79,10 +80,13 @@ def trial_upsert(
     if created:
         trial = Trial(registry_id=registry_id, acronym=acronym)
         trial.slug = _unique_slug(Trial, acronym or registry_id or "trial")
+    changed: list[str] = []
     if registry_id and not trial.registry_id:
         trial.registry_id = registry_id
+        changed.append("registry_id")
     if acronym and not trial.acronym:
         trial.acronym = acronym
+        changed.append("acronym")
     values = {
         "title": title, "phase": phase, "status": status, "sponsor": sponsor, "indication": indication,
         "population": population, "enrollment": enrollment, "start_date": start_date,
@@ -95,12 +99,19 @@ def trial_upsert(
             continue
         if field_name == "expected_readout":
             value = value[:200]
-        setattr(trial, field_name, value)
-    trial.save()
+        if getattr(trial, field_name) != value:
+            setattr(trial, field_name, value)
+            changed.append(field_name)
+    if created or changed:
+        trial.save()
     assets = list(assets)
     if assets:
-        trial.assets.add(*assets)
-    return trial, created
+        linked = set() if created else set(trial.assets.values_list("pk", flat=True))
+        new_assets = [a for a in assets if a.pk not in linked]
+        if new_assets:
+            trial.assets.add(*new_assets)
+            changed.append("assets")
+    return trial, created, bool(changed)
 
 
 def _drug_words(text: str) -> frozenset[str]:
@@ -108,11 +119,11 @@ def _drug_words(text: str) -> frozenset[str]:
     return frozenset(w for w in match_key(text).split() if w not in ignore and not w.isdigit() and len(w) > 2)
 
 
-def trial_arm_upsert(*, trial: Trial, name: str, role: str, description: str = "", order: int | None = None, fill_description: bool = False) -> tuple[Arm, bool]:
+def trial_arm_upsert(*, trial: Trial, name: str, role: str, description: str = "", order: int | None = None, fill_description: bool = False) -> tuple[Arm, bool, bool]:
     """Create or update the arm called ``name`` (ignoring case) or whose regimen names the same drugs.
 
     ``description`` replaces the regimen unless ``fill_description`` (then it is only filled in when blank).
-    Returns ``(arm, created)``.
+    Returns ``(arm, created, changed)``.
     """
     name = _require(name, "arm name", 200)
     if role not in Arm.Role.values:
@@ -125,29 +136,33 @@ def trial_arm_upsert(*, trial: Trial, name: str, role: str, description: str = "
     created = arm is None
     if created:
         arm = Arm(trial=trial, name=name, order=trial.arms.count() if order is None else order)
+    before = (arm.role, arm.description, arm.order)
     arm.role = role
     if description and (not fill_description or not arm.description):
         arm.description = description
     if order is not None:
         arm.order = order
-    arm.save()
-    return arm, created
+    changed = created or (arm.role, arm.description, arm.order) != before
+    if changed:
+        arm.save()  # nothing to write for an arm that is already so
+    return arm, created, changed
 
 
 def trial_endpoint_set(
     *, trial: Trial, endpoint: Endpoint, kind: str, description: str = "", order: int = 0, downgrade: bool = False
-) -> tuple[TrialEndpoint, bool]:
+) -> tuple[TrialEndpoint, bool, bool]:
     """Record that ``trial`` measures ``endpoint`` as ``kind`` (primary / key_secondary / secondary).
 
     An existing row keeps its rank unless the new one is higher (primary > key secondary > secondary) or
     ``downgrade`` is set, so a registry listing OS as "secondary" does not undo a profile's "key secondary".
+    Returns ``(row, created, changed)``.
     """
     if kind not in TrialEndpoint.Kind.values:
         raise ValidationError(f"Endpoint kind must be one of {', '.join(TrialEndpoint.Kind.values)}.", field="kind")
     rank = TrialEndpoint.KIND_RANK
     row = TrialEndpoint.objects.filter(trial=trial, endpoint=endpoint).first()
     if row is None:
-        return TrialEndpoint.objects.create(trial=trial, endpoint=endpoint, kind=kind, description=description[:1000], order=order), True
+        return TrialEndpoint.objects.create(trial=trial, endpoint=endpoint, kind=kind, description=description[:1000], order=order), True, True
     changed = []
     if downgrade or rank[kind] < rank[row.kind]:
         if row.kind != kind:
@@ -158,7 +173,7 @@ def trial_endpoint_set(
         changed.append("description")
     if changed:
         row.save(update_fields=changed)
-    return row, False
+    return row, False, bool(changed)
 
 
 def trial_event_add(

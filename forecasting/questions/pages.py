@@ -111,12 +111,13 @@ def question_list(request):
 
 
 def open_questions_for_home(limit: int = 6) -> list[QuestionRow]:
-    """Open questions closing soonest, each with its community summary, for the home page (two queries).
+    """Questions taking forecasts now (open, before their close and their scheduled public moment), closing
+    soonest, each with its community summary, for the home page (two queries).
 
     Render them with ``{% include "questions/includes/question_cards.html" with rows=open_questions %}``.
     """
     open_rows = question_selectors.question_rows(filters={"status": Question.Status.OPEN}, ordering="close")
-    questions = list(open_rows[:limit])
+    questions = list(open_rows.filter_accepting_forecasts()[:limit])
     return _rows(questions, selectors.community_latest_map(questions=questions))
 
 

@@ -76,6 +76,17 @@ def _return_to_house(*, market: Market, pool: Account, house: Account, key: str,
                         house: pool.balance}, memo=memo)], at=now)
 
 
+def _house_funds(*, market: Market, pool: Account, house: Account, amount: int, key: str, kind: str, need: str,
+                 memo: str, now: dt.datetime) -> None:
+    """Move ``amount`` milli-points from the (locked) house to the (locked) market account under ``key``; ``need``
+    starts the error message if the house cannot pay (StateError, nothing written)."""
+    if house.balance < amount:
+        raise StateError(f"{need}, and the house holds only {points_text(house.balance)}; top up the house account "
+                         "and retry.")
+    record([Posting(key=key, kind=kind, market_id=market.pk, amounts={house: -amount, pool: amount}, memo=memo)],
+           at=now)
+
+
 def _finish(market: Market, *, status: str, winner: int | None, now: dt.datetime) -> Market:
     market.status, market.winning_outcome, market.settled_at = status, winner, now
     market.save(update_fields=["status", "winning_outcome", "settled_at", "updated_at"])
@@ -134,13 +145,9 @@ def market_settle(*, question: Question, at: dt.datetime | None = None) -> Marke
     # advances whatever it would lack until then (returned with the rest at the end).
     advance = total + sum(refunds.values()) - pool.balance
     if late and advance > 0 and advance_key not in done:
-        if house.balance < advance:
-            raise StateError(
-                f"Voiding the late trades of market {market.pk} needs an advance of {points_text(advance)} points "
-                f"and the house holds {points_text(house.balance)}; top up the house account and retry.",
-            )
-        record([Posting(key=advance_key, kind=K.ADVANCE, market_id=market.pk, amounts={house: -advance,
-                        pool: advance}, memo="House advance while late trades are voided")], at=now)
+        _house_funds(market=market, pool=pool, house=house, amount=advance, key=advance_key, kind=K.ADVANCE,
+                     need=f"Voiding the late trades of market {market.pk} needs an advance of "
+                          f"{points_text(advance)} points", memo="House advance while late trades are voided", now=now)
     elif total > pool.balance:
         raise StateError(
             f"Market {market.pk}'s account holds {points_text(pool.balance)} points but owes {points_text(total)}; "
@@ -149,30 +156,32 @@ def market_settle(*, question: Question, at: dt.datetime | None = None) -> Marke
     void_memo = "Voided: traded at or after the answer became public" + (
         f" ({question.known_at:%Y-%m-%d %H:%M} UTC)" if late else ""
     )
-    void_txns = {}
-    for u, cash in refunds.items():
-        (void_txns[u],) = record([Posting(
-            key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk, amounts={pool: -cash, accounts[u]: cash},
-            memo=f"{void_memo}: late buys refunded",
-        )], at=now)
+    # Three batched writes (refunds, payouts, collections) whatever the number of traders: ``record`` applies its
+    # postings in order and keeps the locked accounts' balances current between calls.
+    refund_users = list(refunds)
+    void_txns = dict(zip(refund_users, record([
+        Posting(key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk,
+                amounts={pool: -refunds[u], accounts[u]: refunds[u]}, memo=f"{void_memo}: late buys refunded")
+        for u in refund_users
+    ], at=now)))
     record([
         Posting(key=key, kind=K.PAYOUT, user_id=u, market_id=market.pk,
                 amounts={pool: -s, accounts[u]: s}, memo=f"{s / 1000:.3f} winning shares")
         for key, (u, s) in owed.items()
     ], at=now)
+    collections = []
     for u, cash in late_cash.items():
         if cash >= 0 or void_keys[u] in done:
             continue
-        take = min(-cash, accounts[u].balance)
-        lost = -cash - take
+        take = min(-cash, accounts[u].balance)  # after the refunds and payouts just recorded
         if take:
+            lost = -cash - take
             memo = f"{void_memo}: late sale proceeds returned"
             if lost:
                 memo += f"; {points_text(lost)} points could not be collected"
-            (void_txns[u],) = record([Posting(
-                key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk,
-                amounts={accounts[u]: -take, pool: take}, memo=memo,
-            )], at=now)
+            collections.append((u, Posting(key=void_keys[u], kind=K.VOID, user_id=u, market_id=market.pk,
+                                           amounts={accounts[u]: -take, pool: take}, memo=memo)))
+    void_txns.update(zip([u for u, _ in collections], record([p for _, p in collections], at=now)))
     TradeVoid.objects.bulk_create([
         TradeVoid(trade=t, market=market, settlement_round=r, transaction=void_txns.get(t.user_id),
                   known_at=question.known_at, created_at=now)
@@ -235,13 +244,9 @@ def market_refund(*, question: Question, at: dt.datetime | None = None) -> Marke
     record(clawbacks, at=now)
     shortfall = sum(-p.amounts[pool] for p in refunds) - pool.balance
     if shortfall > 0 and cover_key not in done:
-        if house.balance < shortfall:
-            raise StateError(
-                f"Refunds need {points_text(shortfall)} more points than market {market.pk} holds, and the house "
-                f"holds only {points_text(house.balance)}; top up the house account and retry.",
-            )
-        record([Posting(key=cover_key, kind=K.HOUSE_COVER, market_id=market.pk, amounts={house: -shortfall,
-                        pool: shortfall}, memo="House covers uncollectable trading profits")], at=now)
+        _house_funds(market=market, pool=pool, house=house, amount=shortfall, key=cover_key, kind=K.HOUSE_COVER,
+                     need=f"Refunds need {points_text(shortfall)} more points than market {market.pk} holds",
+                     memo="House covers uncollectable trading profits", now=now)
     record(refunds, at=now)
     _return_to_house(market=market, pool=pool, house=house, key=return_key, done=done, now=now,
                      memo="Reserve returns to the house")

@@ -29,7 +29,7 @@ from django.utils import timezone
 from assets.errors import StateError, ValidationError
 from markets import lmsr
 from markets.buckets import outcome_labels
-from markets.models import Account, LedgerTransaction, Market, Position, PricePoint, Question, Trade
+from markets.models import Account, LedgerTransaction, Market, Position, PricePoint, Trade
 from markets.services.ledger import Posting, account_for_user, record
 from markets.units import MILLI, milli_to_decimal, parse_milli, parse_price, points_text
 

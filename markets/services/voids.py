@@ -54,6 +54,7 @@ def positions_rebuild(market: Market, *, exclude: set[int], now: dt.datetime) ->
         (p.user_id, p.outcome): p
         for p in Position.objects.select_for_update().filter(market=market).order_by("pk")
     }
+    before = {key: (p.shares, p.cost_basis, p.realised) for key, p in positions.items()}
     for p in positions.values():
         p.shares = p.cost_basis = p.realised = 0
     rows = (
@@ -70,10 +71,14 @@ def positions_rebuild(market: Market, *, exclude: set[int], now: dt.datetime) ->
             )
         position_apply_trade(position, shares=shares, cash=cash)
     q = [0] * market.n
-    for (_, outcome), p in positions.items():
-        q[outcome] += p.shares
-        p.updated_at = now
-    Position.objects.bulk_update(list(positions.values()), ["shares", "cost_basis", "realised", "updated_at"])
+    changed = []
+    for key, p in positions.items():
+        q[key[1]] += p.shares
+        if (p.shares, p.cost_basis, p.realised) != before.get(key):
+            p.updated_at = now
+            changed.append(p)
+    # Only the positions the left-out trades touched change; writing just those keeps the cost with the voids.
+    Position.objects.bulk_update(changed, ["shares", "cost_basis", "realised", "updated_at"], batch_size=500)
     Market.objects.filter(pk=market.pk).update(q=q, updated_at=now)
     market.q = q
     return q

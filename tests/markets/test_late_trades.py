@@ -7,9 +7,15 @@ Amounts are hand-computed. A binary market with b = 100 starts at q = (0, 0):
 - the reserve is 100 ln 2 = 69.3147... rounded up to 69.315.
 """
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assets.errors import StateError, ValidationError
 
 from markets.models import Account, LedgerTransaction, Market, Position, Question, TradeVoid
 from markets.selectors import ledger_check, portfolio
@@ -199,3 +205,66 @@ def test_the_portfolio_question_page_and_api_show_voided_trades(db, market, trad
     assert "Your buy of 20.000 YES" in html and f"{late.cash / 1000:.3f} points" in html
     tape = client.get(f"/api/v1/markets/{market.pk}/trades/").json()["results"]
     assert {t["id"]: t["voided"] for t in tape} == {late.pk: True, late.pk - 1: False}
+
+
+# ----------------------------------------------------------------------------------------------------- properties
+PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPERTY
+@given(
+    b=st.sampled_from([1, 3, 100, 5000]),
+    ops=st.lists(
+        st.tuples(st.integers(0, 2), st.sampled_from(["buy", "budget", "sell"]), st.integers(0, 1),
+                  st.integers(1, 400_000)),
+        min_size=1, max_size=16,
+    ),
+    cut=st.integers(0, 16),
+    winner=st.integers(0, 1),
+)
+def test_settling_after_random_late_trades_pays_exactly_what_the_early_trades_earned(
+    db, open_question, staff_user, b, ops, cut, winner
+):
+    """Any trades, any split into before/after known_at, any winner: each trader ends with their grant minus what
+    their early trades cost net plus their early winning shares; the house with its reserve back plus the early
+    trades' net cash minus the payouts; every ledger invariant holds."""
+    with transaction.atomic():  # hypothesis reuses the test's database: roll each example back
+        question = factories.QuestionFactory()
+        start = question.open_time + dt.timedelta(minutes=1)
+        market = market_create(question=question, b=b, created_by=staff_user, at=start)
+        users = [factories.UserFactory() for _ in range(3)]
+        for user in users:
+            give(user, 1000)
+        known = start + dt.timedelta(hours=cut + 0.5)
+        trades = []
+        for i, (who, kind, outcome, amount) in enumerate(ops):
+            at, user, amount = start + dt.timedelta(hours=i + 1), users[who], Decimal(amount) / 1000
+            try:
+                if kind == "buy":
+                    trades.append(trade_buy_shares(market=market, user=user, outcome=outcome, shares=amount, at=at))
+                elif kind == "budget":
+                    trades.append(trade_buy_budget(market=market, user=user, outcome=outcome, budget=amount, at=at))
+                else:
+                    trades.append(trade_sell(market=market, user=user, outcome=outcome, shares=amount, at=at))
+            except (StateError, ValidationError):
+                pass
+        early = [t for t in trades if t.created_at < known]
+        house_before = house_account().balance
+        resolve(question, winner, known)
+        market_settle(question=question)
+
+        payout = {u.pk: 0 for u in users}
+        for t in early:
+            if t.outcome == winner:
+                payout[t.user_id] += t.shares
+        for user in users:
+            early_cash = sum(t.cash for t in early if t.user_id == user.pk)
+            assert balance(user) == GRANT - early_cash + payout[user.pk]
+        assert house_account().balance == (
+            house_before + market.reserve_millipoints + sum(t.cash for t in early) - sum(payout.values())
+        )
+        assert set(TradeVoid.objects.filter(market=market).values_list("trade_id", flat=True)) == {
+            t.pk for t in trades if t.created_at >= known
+        }
+        assert ledger_check() == []
+        transaction.set_rollback(True)

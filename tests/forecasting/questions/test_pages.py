@@ -433,7 +433,7 @@ def test_closed_question_shows_a_note_instead_of_the_form_and_refuses_posts(logg
     url = binary_question.get_absolute_url()
     html = logged_in.get(url).content.decode()
     # The note is the question's own reason (Question.closed_reason), the words the forecast service refuses with.
-    assert re.search(r'data-testid="closed-reason">This question closed [^<]*; forecasting has ended\.<', html)
+    assert re.search(r'data-testid="closed-reason">This question was closed early; forecasting has ended\.<', html)
     assert 'name="percent"' not in html
     response = logged_in.post(url, {"percent": "35"})
     assert response.status_code == 409

@@ -354,7 +354,7 @@ def test_past_the_public_moment_the_forms_give_way_to_the_reason(client, user, s
 def test_open_question_without_a_public_moment_says_closes(client):
     question = make_question(open_time=timezone.now() - dt.timedelta(days=7))
     aside = sidebar(page(client, question))
-    assert f'data-testid="question-state">Open. Closes 1 Jan 2030, 00:00 UTC.<' in aside
+    assert 'data-testid="question-state">Open. Closes 1 Jan 2030, 00:00 UTC.<' in aside
     assert "<dt>Closes</dt><dd>1 Jan 2030, 00:00 UTC</dd>" in aside
 
 

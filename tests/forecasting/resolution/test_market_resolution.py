@@ -25,21 +25,9 @@ from markets.selectors import ledger_check
 from markets.services import account_for_user, account_grant, market_create, trade_buy_shares, trade_sell
 from markets.services.markets import MAX_BUCKETS, MAX_LIQUIDITY, MIN_BUCKETS, MIN_LIQUIDITY
 from tests import factories
+from tests.forecasting.test_resolution_services import eager_celery  # noqa: F401 (autouse: tasks run in-process)
 
 Subject = Score.Subject
-
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    """Run process_resolution in-process (even when REDIS_URL is set, as in CI) and let its errors propagate."""
-    from forecasting.celery import app
-
-    old = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager, app.conf.task_eager_propagates = old
 
 
 def _funded_user(points: int):
