@@ -18,6 +18,9 @@ from django.urls import path, reverse
 from assets import models as m
 from assets.importers import FORMATS, run_imports
 from assets.services import news_content_hash
+from assets.services.registry import TRIAL_COLUMNS
+
+REGISTRY_COLUMNS = tuple(TRIAL_COLUMNS.values())
 from assets.services.moments import trial_public_moments_changed
 
 IMPORT_CHANGE_LIST = "admin/assets/change_list_import.html"
@@ -100,11 +103,27 @@ class CompanyAliasInline(admin.TabularInline):
     verbose_name_plural = "aliases (other names news and registries use, e.g. BMS)"
 
 
+class AssetAliasForm(forms.ModelForm):
+    """An alias staff add or change is theirs: a profile re-import never removes it (docs/registry.md)."""
+
+    class Meta:
+        model = m.AssetAlias
+        fields = ("name", "kind")
+
+    def save(self, commit=True):
+        if self.has_changed():
+            self.instance.source = m.AssetAlias.Source.MANUAL
+        return super().save(commit)
+
+
 class AssetAliasInline(admin.TabularInline):
     model = m.AssetAlias
+    form = AssetAliasForm
     extra = 1
+    fields = ("name", "kind", "source")
+    readonly_fields = ("source",)
     verbose_name = "alias"
-    verbose_name_plural = "aliases (development codes and other names)"
+    verbose_name_plural = "aliases (development codes and other names; a profile re-import keeps those entered by hand)"
 
 
 class CommentarySectionInline(admin.StackedInline):
@@ -139,6 +158,21 @@ class TrialEventInline(admin.TabularInline):
     autocomplete_fields = ("news",)
     fields = ("date", "date_precision", "kind", "description", "news")
     verbose_name_plural = "timeline"
+
+
+class TrialRegistryChangeInline(admin.TabularInline):
+    """The registry history, newest first, read-only: it is what ClinicalTrials.gov said, as the sync saw it."""
+
+    model = m.TrialRegistryChange
+    extra = 0
+    fields = ("observed_at", "field", "old_value", "new_value", "initial", "registry_posted_on", "via")
+    readonly_fields = fields
+    ordering = ("-observed_at", "-pk")
+    can_delete = False
+    verbose_name_plural = "registry history (ClinicalTrials.gov, as synced)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class PublicMomentInline(admin.TabularInline):
@@ -277,11 +311,17 @@ class AssetAdmin(ImportLinkMixin, admin.ModelAdmin):
 
 @admin.register(m.AssetAlias)
 class AssetAliasAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "asset")
+    list_display = ("name", "kind", "source", "asset")
     list_select_related = ("asset",)
-    list_filter = ("kind",)
+    list_filter = ("kind", "source")
     search_fields = ("name", "asset__name")
     autocomplete_fields = ("asset",)
+    readonly_fields = ("source",)
+
+    def save_model(self, request, obj, form, change):
+        if form.has_changed():
+            obj.source = m.AssetAlias.Source.MANUAL  # staff's now: a profile re-import keeps it
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(m.CommentarySection)
@@ -309,9 +349,23 @@ class TrialAdmin(ImportLinkMixin, admin.ModelAdmin):
         (None, {"fields": ("acronym", "registry_id", "slug", "title", "assets", "sponsor")}),
         ("Design", {"fields": ("phase", "status", "indication", "population", "enrollment")}),
         ("Dates", {"fields": ("start_date", "primary_completion_date", "expected_readout")}),
+        ("Registry (ClinicalTrials.gov, kept current by the daily sync)", {
+            "fields": (("start_date_type", "primary_completion_date_type"), ("completion_date", "completion_date_type"),
+                       "enrollment_type", "why_stopped", ("has_results", "results_first_posted"),
+                       "registry_last_update_posted"),
+            "classes": ("collapse",),
+        }),
         ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
-    inlines = [ArmInline, TrialEndpointInline, TrialEventInline, PublicMomentInline]
+    inlines = [ArmInline, TrialEndpointInline, TrialEventInline, PublicMomentInline, TrialRegistryChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once the registry has been read for a trial, its registry fields are the registry's: the next sync would
+        replace what staff typed, so they are shown read-only (docs/registry.md)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.registry_changes.exists():
+            fields += list(REGISTRY_COLUMNS)
+        return fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("assets")
@@ -328,6 +382,26 @@ class TrialAdmin(ImportLinkMixin, admin.ModelAdmin):
     @admin.display(description="assets")
     def asset_list(self, obj):
         return ", ".join(a.name for a in obj.assets.all()) or "—"
+
+
+@admin.register(m.TrialRegistryChange)
+class TrialRegistryChangeAdmin(admin.ModelAdmin):
+    """Read-only: the history is append-only, written by the registry sync and the ClinicalTrials.gov importer."""
+
+    list_display = ("observed_at", "trial", "field", "old_value", "new_value", "initial", "registry_posted_on", "via")
+    list_select_related = ("trial",)
+    list_filter = ("field", "initial", "via")
+    date_hierarchy = "observed_at"
+    search_fields = ("trial__acronym", "trial__registry_id", "new_value")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(m.Meeting)

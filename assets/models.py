@@ -623,3 +623,10 @@ class PublicMoment(models.Model):
             return self.at.astimezone(ZoneInfo(self.timezone))
         except (ZoneInfoNotFoundError, ValueError):
             return self.at
+
+    @property
+    def local_display(self) -> str:
+        """"13 Dec 2027, 10:30 EST": the moment as the meeting announces it (templates' date filter would convert
+        it back to the site's zone)."""
+        local = self.local_at
+        return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"

@@ -17,6 +17,7 @@ from assets.models import (
     Asset,
     Company,
     NewsItem,
+    PublicMoment,
     Readout,
     Trial,
     TrialEndpoint,
@@ -164,7 +165,8 @@ def trial_api_queryset(*, detail: bool = False) -> QuerySet[Trial]:
 
 
 def trial_detail_queryset() -> QuerySet[Trial]:
-    """One trial page: arms, endpoints, events with their news, news, assets and public readouts, prefetched."""
+    """One trial page: arms, endpoints, events with their news, news, assets, public readouts and scheduled public
+    moments with their meetings, prefetched."""
     return Trial.objects.select_related("sponsor", "indication").prefetch_related(
         "arms",
         Prefetch("trial_endpoints", queryset=trial_endpoints_queryset()),
@@ -172,6 +174,7 @@ def trial_detail_queryset() -> QuerySet[Trial]:
         Prefetch("news", queryset=NewsItem.objects.order_by("-date", "-pk")),
         Prefetch("assets", queryset=Asset.objects.select_related("sponsor")),
         Prefetch("readouts", queryset=public_readouts_queryset(), to_attr="public_readouts"),
+        Prefetch("public_moments", queryset=PublicMoment.objects.select_related("meeting").order_by("at", "pk")),
     )
 
 

@@ -223,6 +223,8 @@ CELERY_BEAT_SCHEDULE = {
     "close-due-questions": {"task": "markets.tasks.close_due_questions", "schedule": 60.0},
     # Scores any resolved question whose scoring never ran (e.g. the broker was down when it was resolved).
     "sweep-unscored-resolutions": {"task": "forecasting.tasks.sweep_unscored_resolutions", "schedule": 600.0},
+    # Refreshes every trial with an NCT id from ClinicalTrials.gov (docs/registry.md).
+    "sync-ctgov-trials": {"task": "assets.tasks.sync_ctgov_trials", "schedule": 24 * 60 * 60.0},
 }
 
 CACHES = (

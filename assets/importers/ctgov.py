@@ -1,9 +1,11 @@
 """ClinicalTrials.gov API v2 study records (``GET /api/v2/studies/NCT...``) and their importer.
 
 A file holds one study record (an object with ``protocolSection``) or a search response (``{"studies": [...]}``).
-The trial is matched by NCT id, else by acronym, and created or updated: title, phase, status, enrollment, dates, lead
-sponsor, indication (from the conditions, only when the trial has none), arms with roles, and primary and secondary
-outcome measures as endpoints. Errors name the line (and column, for JSON syntax) of the offending key.
+The trial is matched by NCT id, else by acronym, and created or updated: title, phase, lead sponsor and indication
+(both only when the trial has none), arms with roles, primary and secondary outcome measures as endpoints, and the
+registry facts whose history Readout keeps (status, why stopped, dates and enrollment with ACTUAL/ESTIMATED, results,
+last update; :mod:`assets.services.registry`). The registry sync (:mod:`assets.services.registry_sync`) saves the
+records it fetches the same way. Errors name the line (and column, for JSON syntax) of the offending key.
 """
 from __future__ import annotations
 
@@ -12,32 +14,20 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from assets import services
 from assets.errors import ValidationError
 from assets.importers.common import ImportFileError, ImportResult, decode_text
 from assets.importers.endpoints import derive_endpoint
 from assets.importers.indications import find_indications
 from assets.importers.save import trial_endpoint_save
+from assets.models import RegistryField, Trial, TrialRegistryChange
+from assets.services.registry import REGISTRY_STATUSES, RegistryUpdate
 
 NCT_ID = re.compile(r"^NCT\d{8}$")
 PHASES = {"EARLY_PHASE1": 1, "PHASE1": 1, "PHASE2": 2, "PHASE3": 3, "PHASE4": 4, "NA": None}
-STATUSES = {
-    "RECRUITING": "recruiting",
-    "NOT_YET_RECRUITING": "not_yet_recruiting",
-    "ENROLLING_BY_INVITATION": "recruiting",
-    "ACTIVE_NOT_RECRUITING": "active_not_recruiting",
-    "COMPLETED": "completed",
-    "TERMINATED": "terminated",
-    "SUSPENDED": "suspended",
-    "WITHDRAWN": "withdrawn",
-    "UNKNOWN": "unknown",
-    # expanded-access records
-    "AVAILABLE": "unknown",
-    "NO_LONGER_AVAILABLE": "unknown",
-    "TEMPORARILY_NOT_AVAILABLE": "unknown",
-    "APPROVED_FOR_MARKETING": "unknown",
-    "WITHHELD": "unknown",
-}
+STATUSES = REGISTRY_STATUSES
 ARM_ROLES = {
     "EXPERIMENTAL": "experimental",
     "ACTIVE_COMPARATOR": "control",
@@ -83,6 +73,7 @@ class StudyRecord:
     arms: list[ArmRecord] = field(default_factory=list)
     endpoints: list[EndpointRecord] = field(default_factory=list)
     interventions: list[str] = field(default_factory=list)
+    registry: dict[str, str] = field(default_factory=dict)  # RegistryField -> the record's text, for the history
 
 
 def _load_json(filename: str, text: str) -> tuple[object, dict[int, tuple[int, int]]]:
@@ -162,16 +153,24 @@ class _Reader:
         return value
 
     def date(self, parent: dict, key: str, path: str) -> tuple[dt.date | None, str, bool]:
+        value, precision, kind, _ = self.date_struct(parent, key, path)
+        return value, precision, kind == "ACTUAL"
+
+    def date_struct(self, parent: dict, key: str, path: str) -> tuple[dt.date | None, str, str, str]:
+        """A ``{"date": ..., "type": ...}`` struct as ``(date, precision, type, the date as written)``; the type is
+        ACTUAL, ESTIMATED or "" when the record gives none."""
         struct = self.obj(parent, key, path)
         raw = self.string(struct, "date", f"{path}.date")
         if not raw:
-            return None, "day", False
-        actual = struct.get("type") == "ACTUAL"
+            return None, "day", "", ""
+        kind = self.string(struct, "type", f"{path}.type").upper()
+        if kind and kind not in ("ACTUAL", "ESTIMATED"):
+            self.fail(struct, "type", f"expected {path}.type to be ACTUAL or ESTIMATED, found {kind!r}")
         try:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-                return dt.date.fromisoformat(raw), "day", actual
+                return dt.date.fromisoformat(raw), "day", kind, raw
             if re.fullmatch(r"\d{4}-\d{2}", raw):
-                return dt.date.fromisoformat(raw + "-01"), "month", actual
+                return dt.date.fromisoformat(raw + "-01"), "month", kind, raw
         except ValueError:
             pass
         self.fail(struct, "date", f"expected {path}.date as YYYY-MM-DD or YYYY-MM, found {raw!r}")
@@ -224,8 +223,29 @@ def _read_study(reader: _Reader, study: dict) -> StudyRecord:
         if overall.upper() not in STATUSES:
             reader.fail(status, "overallStatus", f"expected statusModule.overallStatus to be one of {', '.join(STATUSES)}, found {overall!r}")
         record.status = STATUSES[overall.upper()]
-    record.start_date, record.start_precision, record.start_actual = reader.date(status, "startDateStruct", "statusModule.startDateStruct")
-    record.primary_completion_date, _, _ = reader.date(status, "primaryCompletionDateStruct", "statusModule.primaryCompletionDateStruct")
+    facts = record.registry
+    facts[RegistryField.OVERALL_STATUS] = overall.upper()
+    facts[RegistryField.WHY_STOPPED] = reader.string(status, "whyStopped", "statusModule.whyStopped")
+    record.start_date, record.start_precision, start_type, facts[RegistryField.START_DATE] = reader.date_struct(
+        status, "startDateStruct", "statusModule.startDateStruct")
+    record.start_actual = start_type == "ACTUAL"
+    facts[RegistryField.START_DATE_TYPE] = start_type
+    for key, value_field, type_field in (
+        ("primaryCompletionDateStruct", RegistryField.PRIMARY_COMPLETION_DATE, RegistryField.PRIMARY_COMPLETION_DATE_TYPE),
+        ("completionDateStruct", RegistryField.COMPLETION_DATE, RegistryField.COMPLETION_DATE_TYPE),
+    ):
+        date, _, facts[type_field], facts[value_field] = reader.date_struct(status, key, f"statusModule.{key}")
+        if value_field == RegistryField.PRIMARY_COMPLETION_DATE:
+            record.primary_completion_date = date
+    for key, value_field in (
+        ("resultsFirstPostDateStruct", RegistryField.RESULTS_FIRST_POSTED),
+        ("lastUpdatePostDateStruct", RegistryField.LAST_UPDATE_POSTED),
+    ):
+        facts[value_field] = reader.date_struct(status, key, f"statusModule.{key}")[3]
+    has_results = study.get("hasResults")
+    if has_results is not None and not isinstance(has_results, bool):
+        reader.fail(study, "hasResults", f"expected hasResults to be true or false, found {json.dumps(has_results)[:40]}")
+    facts[RegistryField.HAS_RESULTS] = "" if has_results is None else "true" if has_results else "false"
 
     design = reader.obj(ps, "designModule", "designModule")
     numbers = set()
@@ -244,6 +264,11 @@ def _read_study(reader: _Reader, study: dict) -> StudyRecord:
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             reader.fail(enrollment, "count", f"expected designModule.enrollmentInfo.count to be a whole number, found {json.dumps(count)}")
         record.enrollment = count
+        facts[RegistryField.ENROLLMENT] = str(count)
+        kind = reader.string(enrollment, "type", "designModule.enrollmentInfo.type").upper()
+        if kind and kind not in ("ACTUAL", "ESTIMATED"):
+            reader.fail(enrollment, "type", f"expected designModule.enrollmentInfo.type to be ACTUAL or ESTIMATED, found {kind!r}")
+        facts[RegistryField.ENROLLMENT_TYPE] = kind
 
     sponsors = reader.obj(ps, "sponsorCollaboratorsModule", "sponsorCollaboratorsModule")
     lead = reader.obj(sponsors, "leadSponsor", "sponsorCollaboratorsModule.leadSponsor")
@@ -310,24 +335,48 @@ def parse_ctgov(filename: str, data: bytes) -> list[StudyRecord]:
 
 
 def import_ctgov(*, filename: str, data: bytes) -> ImportResult:
-    """Import every study of a ClinicalTrials.gov JSON file. Idempotent; the caller provides the transaction."""
+    """Import every study of a ClinicalTrials.gov JSON file. Idempotent: a file that changes nothing writes nothing
+    and reports its rows unchanged. The caller provides the transaction."""
     records = parse_ctgov(filename, data)
     result = ImportResult(filename, "ctgov")
     labels = []
+    observed_at = timezone.now()
     for record in records:
         try:
-            labels.append(_save_study(record, result))
+            labels.append(ctgov_study_save(
+                record=record, result=result, via=TrialRegistryChange.Via.IMPORT, observed_at=observed_at,
+            ).label)
         except ValidationError as exc:
             raise ImportFileError(filename, record.line, f"could not save trial {record.registry_id}: {exc.message}") from None
     result.summary = "; ".join(labels)
     return result
 
 
-def _save_study(record: StudyRecord, result: ImportResult) -> str:
+@dataclass
+class StudySaved:
+    """What saving one study record did."""
+
+    trial: Trial
+    created: bool
+    changed: bool
+    registry: RegistryUpdate
+    label: str
+
+
+def ctgov_study_save(
+    *, record: StudyRecord, result: ImportResult, via: str, observed_at: dt.datetime
+) -> StudySaved:
+    """Save one parsed study: the trial (created when neither its NCT id nor its acronym is known), its arms,
+    endpoints and start event, and its registry facts with their history (:func:`services.trial_registry_apply`).
+
+    What the record owns and what it leaves to staff is in docs/registry.md: the sponsor and indication are only
+    filled in, arms' regimens only filled in, endpoints only added or ranked higher, assets only added. A record
+    that changes nothing writes nothing. The caller provides the transaction. Errors: ValidationError.
+    """
     sponsor = None
     if record.sponsor:
         sponsor, created = services.company_get_or_create_by_name(name=record.sponsor, canonical=True)
-        result.note(f"company {sponsor.name}", created)
+        result.note(f"company {sponsor.name}", created, False)
     indication = None
     if record.conditions:  # the first condition names the indication
         condition = record.conditions[0]
@@ -339,19 +388,28 @@ def _save_study(record: StudyRecord, result: ImportResult) -> str:
         asset = services.asset_find_by_name(name=name) if name else None
         if asset and asset not in assets:
             assets.append(asset)
-    trial, created = services.trial_upsert(
+    trial, created, changed = services.trial_upsert(
         registry_id=record.registry_id, acronym=record.acronym, title=record.title or None, phase=record.phase,
-        status=record.status, sponsor=sponsor, indication=indication, enrollment=record.enrollment,
-        start_date=record.start_date, primary_completion_date=record.primary_completion_date, assets=assets,
-        fill_only={"indication"},
+        sponsor=sponsor, indication=indication, assets=assets, fill_only={"indication", "sponsor"},
     )
-    result.note(f"trial {trial}", created)
+    registry = services.trial_registry_apply(
+        trial=trial, reading=services.RegistryReading(record.registry), observed_at=observed_at, via=via,
+    )
+    changed |= registry.changed
     for order, arm in enumerate(record.arms):
-        services.trial_arm_upsert(trial=trial, name=arm.name, role=arm.role, description=arm.description, order=order, fill_description=True)
+        _, _, arm_changed = services.trial_arm_upsert(
+            trial=trial, name=arm.name, role=arm.role, description=arm.description, order=order, fill_description=True
+        )
+        changed |= arm_changed
     for order, ep in enumerate(record.endpoints):
-        trial_endpoint_save(
+        changed |= trial_endpoint_save(
             trial=trial, code=ep.code, name=ep.name, known=ep.known, kind=ep.kind, description=ep.measure, order=order
         )
     if record.start_date and record.start_actual:
-        services.trial_event_add(trial=trial, kind="start", date=record.start_date, description="trial started", precision=record.start_precision)
-    return f"trial {trial}, {len(record.arms)} arms, {len(record.endpoints)} endpoints"
+        _, event_created = services.trial_event_add(
+            trial=trial, kind="start", date=record.start_date, description="trial started", precision=record.start_precision
+        )
+        changed |= event_created
+    result.note(f"trial {trial}", created, changed)
+    label = f"trial {trial}, {len(record.arms)} arms, {len(record.endpoints)} endpoints"
+    return StudySaved(trial=trial, created=created, changed=changed, registry=registry, label=label)

@@ -110,5 +110,7 @@ def asset_commentary_set(*, asset: Asset, sections: Sequence[CommentaryInput]) -
                 setattr(row, f, v)
             row.save(update_fields=list(values))
             changed = True
-    deleted, _ = CommentarySection.objects.filter(asset=asset, order__gte=len(sections)).delete()
-    return changed or bool(deleted)
+    extra = [row.pk for order, row in existing.items() if order >= len(sections)]
+    if extra:
+        CommentarySection.objects.filter(pk__in=extra).delete()
+    return changed or bool(extra)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from assets.errors import ValidationError
 from assets.models import RegistryField, Trial, TrialEvent, TrialRegistryChange
+from assets.services.trials import trial_event_add
 
 # The registry's overall statuses and the trial status each one shows as.
 REGISTRY_STATUSES: dict[str, str] = {
@@ -145,10 +146,20 @@ class RegistryUpdate:
         return bool(self.changes or self.columns)
 
     def describe(self) -> list[str]:
-        """The timeline lines, else the fields that changed, for progress output."""
-        if self.events:
-            return [e.description for e in self.events]
-        return [f"{c.field} {c.old_value or '(none)'} -> {c.new_value or '(none)'}" for c in self.changes if not c.initial]
+        """What changed, for progress output: the timeline lines, then the changes no line covers ("last update
+        posted now 2026-03-12"), and for a first reading how many fields it recorded; else the trial columns set
+        back to the registry's values (a staff edit the registry does not share)."""
+        lines = list(dict.fromkeys(e.description for e in self.events))
+        lines += [
+            f"{c.get_field_display().lower()} now {c.new_value or '(none)'}"
+            for c in self.changes if c.event_id is None and not c.initial
+        ]
+        initial = sum(1 for c in self.changes if c.initial)
+        if initial:
+            lines.append(f"first reading of the registry record: {initial} field{'s' if initial != 1 else ''} recorded")
+        elif self.columns and not self.changes:
+            lines.append(f"{', '.join(self.columns)} set to the registry's value")
+        return lines
 
 
 def trial_registry_values(*, trial: Trial) -> dict[str, str]:
@@ -160,21 +171,22 @@ def trial_registry_values(*, trial: Trial) -> dict[str, str]:
 
 
 def _status_words(text: str) -> str:
+    """The registry status as the trial page words it: "Active, not recruiting", "Enrolling by invitation"."""
+    mapped = REGISTRY_STATUSES.get(text)
+    if mapped and mapped.upper() == text:
+        return Trial.Status(mapped).label
     return text.replace("_", " ").capitalize()
 
 
-def _group_text(label: str, value: str, kind: str) -> str:
-    return f"{label} {kind}: {value}" if kind else f"{label}: {value}"
-
-
 def _event_lines(
-    *, before: Mapping[str, str], reading: RegistryReading, changed: set[str], seen_on: dt.date
+    *, first_reading: bool, reading: RegistryReading, changed: set[str], seen_on: dt.date
 ) -> list[tuple[str, dt.date, str, list[str]]]:
     """The timeline lines for a set of changed fields: ``(description, date, precision, fields it covers)``.
 
-    A change to a field the history already held is a line dated ``seen_on`` ("primary completion now ACTUAL:
-    2026-01-30"). A first reading is a line only when it is a milestone, dated by the fact itself: an ACTUAL primary
-    completion or completion, results posted, or a completed, terminated, suspended or withdrawn status.
+    A change seen after the first reading is a line dated ``seen_on`` ("primary completion now ACTUAL:
+    2026-01-30"). The first reading of a trial gives a line only for a milestone, dated by the fact itself where the
+    record dates it: an ACTUAL primary completion or completion, results posted, or a completed, terminated,
+    suspended or withdrawn status (dated by the record's last update). "Last update posted" never makes a line.
     """
     lines: list[tuple[str, dt.date, str, list[str]]] = []
     posted_on, _ = registry_date(reading.get(RegistryField.LAST_UPDATE_POSTED))
@@ -183,31 +195,34 @@ def _event_lines(
     if status_fields:
         status, why = reading.get(RegistryField.OVERALL_STATUS), reading.get(RegistryField.WHY_STOPPED)
         because = f" (why stopped: {why})" if why else ""
-        if RegistryField.OVERALL_STATUS in before and RegistryField.OVERALL_STATUS in status_fields:
+        if not first_reading and RegistryField.OVERALL_STATUS in status_fields:
             lines.append((f"status now {_status_words(status)}{because}", seen_on, "day", status_fields))
-        elif RegistryField.OVERALL_STATUS in status_fields and status in _MILESTONE_STATUSES:
-            lines.append((f"status {_status_words(status)}{because}", posted_on or seen_on, "day", status_fields))
-        elif RegistryField.OVERALL_STATUS not in status_fields and RegistryField.WHY_STOPPED in before:
+        elif not first_reading:
             lines.append((f"why stopped now: {why or '(none)'}", seen_on, "day", status_fields))
+        elif status in _MILESTONE_STATUSES:
+            lines.append((f"status {_status_words(status)}{because}", posted_on or seen_on, "day", status_fields))
 
     for label, value_field, type_field in _DATE_GROUPS:
         group = [f for f in (value_field, type_field) if f in changed]
         if not group:
             continue
-        value, kind = reading.get(value_field), reading.get(type_field)
-        if any(f in before for f in group):
-            lines.append((f"{label} now {kind}: {value or '(none)'}" if kind else f"{label} now: {value or '(none)'}",
-                          seen_on, "day", group))
-        elif label in ("primary completion", "completion") and kind == "ACTUAL" and value:
+        value, kind = reading.get(value_field) or "(none)", reading.get(type_field)
+        if not first_reading:
+            lines.append((f"{label} now {kind}: {value}" if kind else f"{label} now: {value}", seen_on, "day", group))
+        elif label in ("primary completion", "completion") and kind == "ACTUAL" and reading.get(value_field):
             date, precision = registry_date(value)
-            lines.append((_group_text(label, value, kind), date, precision, group))
+            lines.append((f"{label} {kind}: {value}", date, precision, group))
 
     results = [f for f in (RegistryField.HAS_RESULTS, RegistryField.RESULTS_FIRST_POSTED) if f in changed]
     if results:
         has, first = reading.get(RegistryField.HAS_RESULTS), reading.get(RegistryField.RESULTS_FIRST_POSTED)
-        if any(f in before for f in results):
-            text = f"results now posted (first posted {first})" if has == "true" and first else (
-                "results now posted" if has == "true" else "results no longer posted")
+        if not first_reading:
+            if has == "true":
+                text = f"results now posted (first posted {first})" if first else "results now posted"
+            elif RegistryField.HAS_RESULTS in results:
+                text = "results no longer posted"
+            else:
+                text = f"results first posted now: {first or '(none)'}"
             lines.append((text, seen_on, "day", results))
         elif first:
             lines.append(("results first posted", registry_date(first)[0], "day", results))
@@ -219,31 +234,35 @@ def trial_registry_apply(
 ) -> RegistryUpdate:
     """Bring ``trial``'s registry fields to ``reading`` and record what changed.
 
-    For every field whose registry text differs from the last one in the history, a TrialRegistryChange row
-    (``initial`` when the history had none; a first reading of "" is not recorded). Trial columns are set for
+    For every field whose registry text differs from the last one in the history (a field never recorded counts as
+    ""), a TrialRegistryChange row, ``initial`` on the trial's first reading. Trial columns are set for
     those fields and for any field the reading states that the column does not match. Timeline events: see
     :func:`_event_lines`. A reading that changes nothing writes nothing. ``observed_at`` is timezone-aware; ``via``
-    a :class:`TrialRegistryChange.Via` value. The caller provides the transaction.
+    a :class:`TrialRegistryChange.Via` value.
+
+    Locks the trial's row (``select_for_update``) before reading its history, so a manual sync and the daily task
+    reading the same change record it once. The caller provides the transaction (required by the lock).
     """
     if timezone.is_naive(observed_at):
         raise ValidationError("observed_at must be timezone-aware.", field="observed_at")
     if via not in TrialRegistryChange.Via.values:
         raise ValidationError(f"via must be one of {', '.join(TrialRegistryChange.Via.values)}.", field="via")
+    list(Trial.objects.select_for_update().filter(pk=trial.pk).values_list("pk", flat=True))
     before = trial_registry_values(trial=trial)
+    # After the first reading, a field the history does not hold was "" (empty readings are not recorded).
+    first_reading = not before
     posted_on, _ = registry_date(reading.get(RegistryField.LAST_UPDATE_POSTED))
     update = RegistryUpdate()
 
     changed: set[str] = set()
     rows: dict[str, TrialRegistryChange] = {}
     for name in TRIAL_COLUMNS:
-        new = reading.get(name)
-        if name not in before and not new:
-            continue  # nothing known, nothing said
-        if before.get(name) == new:
+        old, new = before.get(name, ""), reading.get(name)
+        if old == new:
             continue
         changed.add(name)
         rows[name] = TrialRegistryChange(
-            trial=trial, field=name, old_value=before.get(name, ""), new_value=new, initial=name not in before,
+            trial=trial, field=name, old_value=old, new_value=new, initial=first_reading,
             observed_at=observed_at, registry_posted_on=posted_on, via=via,
         )
 
@@ -255,18 +274,16 @@ def trial_registry_apply(
             continue  # a record without a status leaves the trial's
         value = registry_value(name, text)
         if getattr(trial, column) != value:
-            setattr(trial, column, "" if value is None and column in ("why_stopped",) else value)
+            setattr(trial, column, value)
             update.columns.append(column)
     if update.columns:
         trial.save(update_fields=[*update.columns, "updated_at"])
 
     if rows:
-        from assets.services.trials import trial_event_add  # trials imports nothing from here; keeps the cycle out
-
         events_by_field: dict[str, TrialEvent] = {}
         seen_on = timezone.localdate(observed_at)
         for description, date, precision, fields in _event_lines(
-            before=before, reading=reading, changed=changed, seen_on=seen_on
+            first_reading=first_reading, reading=reading, changed=changed, seen_on=seen_on
         ):
             event, _ = trial_event_add(
                 trial=trial, kind=TrialEvent.Kind.REGISTRY, date=date, description=description[:500],

@@ -41,8 +41,11 @@ def test_successor_2_record_creates_the_trial(db):
     kinds = {te.endpoint.code: te.kind for te in trial.trial_endpoints.select_related("endpoint")}
     assert kinds == {"PFS": "primary", "OS": "secondary", "ORR": "secondary", "MRD": "secondary", "DOR": "secondary",
                      "TTP": "secondary", "AE": "secondary", "HRQOL": "secondary"}
-    start = TrialEvent.objects.get()
+    start, completion = TrialEvent.objects.order_by("date")
     assert (start.kind, start.date, start.description) == ("start", dt.date(2022, 12, 20), "trial started")
+    # the registry's ACTUAL primary completion, first read: a timeline line dated by the completion itself
+    assert (completion.kind, completion.date, completion.description) == (
+        "registry", dt.date(2026, 1, 30), "primary completion ACTUAL: 2026-01-30")
 
 
 def test_record_after_the_profile_updates_without_duplicating(db, seeds_dir):
@@ -106,7 +109,7 @@ def test_placebo_and_phase_combinations(db, tmp_path):
     run("import_ctgov", write_record(tmp_path, data))
     trial = Trial.objects.get()
     assert trial.phase == "2/3" and trial.arms.get(name="Kd").role == "control"
-    assert (trial.start_date, trial.events.get().date_precision) == (dt.date(2022, 12, 1), "month")
+    assert (trial.start_date, trial.events.get(kind="start").date_precision) == (dt.date(2022, 12, 1), "month")
 
 
 def test_a_search_response_with_several_studies(db, tmp_path):

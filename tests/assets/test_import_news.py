@@ -67,7 +67,8 @@ def test_news_before_profile_gives_the_same_single_event(db, seeds_dir, seed_new
     run("import_profile", seeds_dir / SEED_PROFILE)  # its "March 2026" topline is the news' 2026-03-09 one
     topline = TrialEvent.objects.get(kind="topline")
     assert (topline.date, topline.date_precision, topline.news) == (dt.date(2026, 3, 9), "day", NewsItem.objects.get())
-    assert TrialEvent.objects.filter(trial__acronym="SUCCESSOR-2").count() == 2  # and the registry's start
+    # and the registry's start and ACTUAL primary completion
+    assert TrialEvent.objects.filter(trial__acronym="SUCCESSOR-2").count() == 3
 
 
 def test_importing_both_seeds_twice_changes_nothing(imported_seeds, seeds_dir, seed_news):

@@ -295,3 +295,13 @@ def test_staff_see_the_house_cover_before_they_confirm_an_unresolve(spent_payout
                            {"note": "Wrong arm", "accept_house_cover": f"{plan.house_cover / 1000:.3f}"}, follow=True)
     question.refresh_from_db()
     assert question.status == Question.Status.CLOSED
+
+
+def test_the_trial_page_shows_its_public_moments_in_their_time_zone(trial, client):  # noqa: F811
+    ash = Meeting.objects.filter(series="ASH").first()
+    public_moment_set(trial=trial, kind=PublicMoment.Kind.PRESENTATION, at=dt.datetime(2027, 12, 13, 10, 30),
+                      tz_name="America/New_York", meeting=ash, note="LBA-2")
+    html = client.get(trial.get_absolute_url()).content.decode()
+    assert f"Presentation, {ash.name} (LBA-2)" in html
+    assert "13 Dec 2027, 10:30 EST" in html and 'title="America/New_York"' in html
+    assert 'datetime="2027-12-13T15:30:00+00:00"' in html
