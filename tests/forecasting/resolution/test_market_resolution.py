@@ -25,7 +25,7 @@ from markets.selectors import ledger_check
 from markets.services import account_for_user, account_grant, market_create, trade_buy_shares, trade_sell
 from markets.services.markets import MAX_BUCKETS, MAX_LIQUIDITY, MIN_BUCKETS, MIN_LIQUIDITY
 from tests import factories
-from tests.forecasting.test_resolution_services import eager_celery  # noqa: F401 (autouse: tasks run in-process)
+from tests.forecasting.resolution.test_resolution_services import eager_celery  # noqa: F401 (autouse: tasks run in-process)
 
 Subject = Score.Subject
 
