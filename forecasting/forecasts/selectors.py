@@ -105,9 +105,12 @@ def finite_or_none(x):
 
 def finite_json(value):
     """A stored JSON value as served: every non-finite float replaced by None. Neither database stores NaN or
-    Infinity tokens in a JSON column, but a number such as 1e999 (which older code could write) reads as inf."""
+    Infinity tokens in a JSON column, but a number such as 1e999 (which older code could write) reads as inf
+    (SQLite) or as an integer past any float's range (PostgreSQL's jsonb)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e308:
+        return None  # PostgreSQL's jsonb keeps 1e999 as an exact number no float (and no JSON reader) can hold
     if isinstance(value, dict):
         return {key: finite_json(item) for key, item in value.items()}
     if isinstance(value, list):

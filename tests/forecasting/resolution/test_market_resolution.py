@@ -147,7 +147,7 @@ def markets(draw):
         elif where == "inside":
             u = draw(st.floats(min_value=0.0, max_value=1.0))
             if abs(u * K - round(u * K)) < 1e-6:  # next to an edge: the edge case above covers it
-                u = (math.floor(u * K) + 0.5) / K
+                u = (min(math.floor(u * K), K - 1) + 0.5) / K  # u = 1.0 stays in the last bucket
             winner = min(max(math.ceil(u * K) - 1, 0), K - 1)
         elif where == "below":
             u, winner = -draw(st.sampled_from([1e-6, 0.3, 5.0])), 0
