@@ -306,7 +306,10 @@ class AssetAdmin(ImportLinkMixin, admin.ModelAdmin):
             "outcomes": outcomes,
             "formats": FORMATS,
         }
-        return TemplateResponse(request, "admin/assets/import.html", context)
+        # A POST that gets here failed (an invalid form or a file that could not be imported): 400 with the
+        # errors shown, so scripts and tests see the failure (a 200 looked like success).
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(request, "admin/assets/import.html", context, status=status)
 
 
 @admin.register(m.AssetAlias)

@@ -8,6 +8,7 @@ this itself: it knows nothing of questions or forecasts.)
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from assets.admin import ReadoutAdmin as AssetsReadoutAdmin
 from assets.errors import DomainError
@@ -60,7 +61,7 @@ def _decide_pending(modeladmin, request, queryset, decide, verb: str) -> None:
 @admin.action(description="Confirm selected proposals (resolve their questions)")
 def confirm_proposals(modeladmin, request, queryset):
     # Earliest-public readout first per question: it fixes the earliest known_at (as proposals_confirm_all).
-    queryset = queryset.order_by("question_id", "readout__known_at", "pk")
+    queryset = queryset.order_by("question_id", Coalesce("readout__known_at", "known_at"), "pk")
     _decide_pending(modeladmin, request, queryset, services.proposal_confirm, "Confirmed")
 
 
@@ -73,10 +74,12 @@ def reject_proposals(modeladmin, request, queryset):
 class ProposedResolutionAdmin(ReadOnlyAdmin):
     """Proposals change state only through the services (confirm / reject), never by editing."""
 
-    list_display = ("question", "readout", "outcome", "status", "created_at", "decided_by", "decided_at")
-    list_filter = ("status", "question__type", "readout__metric")
-    search_fields = ("question__title", "readout__source", "readout__trial__acronym", "readout__trial__registry_id")
-    list_select_related = ("question", "readout__trial", "readout__endpoint", "decided_by")
+    list_display = ("question", "basis", "readout", "registry_change", "outcome", "status", "created_at", "decided_by",
+                    "decided_at")
+    list_filter = ("status", "basis", "question__type", "readout__metric")
+    search_fields = ("question__title", "readout__source", "readout__trial__acronym", "readout__trial__registry_id",
+                     "source")
+    list_select_related = ("question", "readout__trial", "readout__endpoint", "registry_change__trial", "decided_by")
     actions = [confirm_proposals, reject_proposals]
 
     def has_change_permission(self, request, obj=None):

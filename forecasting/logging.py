@@ -53,6 +53,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         request_id = getattr(record, "request_id", None) or request_id_var.get()
+        if not request_id:
+            # Django logs 4xx/5xx responses ("Bad Request: /path", logger django.request) after the middleware has
+            # returned and the context is reset; those records carry the request, which carries its id.
+            request_id = getattr(getattr(record, "request", None), "request_id", None)
         if request_id:
             entry["request_id"] = request_id
         task_id, task_name = _current_task()

@@ -3,6 +3,7 @@
 Development (nothing set): SQLite file ``db.sqlite3``, Celery tasks run eagerly in-process, console e-mail.
 Production (``DJANGO_ENV=production``): refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "csp",
+    "axes",
     "assets",
     "markets",
     "forecasting",
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "forecasting.middleware.BodySizeLimitMiddleware",
     "forecasting.api.middleware.RejectNulCharactersMiddleware",
+    "forecasting.api.middleware.RejectDeepJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,6 +64,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # POSTs to pages marked with a throttle_scope are rate-limited like the API (forecasting.accounts.throttling).
+    "forecasting.middleware.PageThrottleMiddleware",
+    # Last: turns a log-in refused by axes (locked out) into the lock-out page (forecasting.accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "forecasting.urls"
@@ -83,6 +92,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# With persistent connections (CONN_MAX_AGE > 0), check a reused connection before each request's first query, so a
+# connection the database or a pooler dropped is replaced instead of failing one request per worker with a 500.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server, an eager task and a shell share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -101,6 +113,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# AxesStandaloneBackend first: it refuses a locked-out (username, address) before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "forecasting.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -129,8 +146,31 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Proxies in front of the web processes that append the client's address to X-Forwarded-For
-# (forecasting.accounts.throttling).
+# (forecasting.accounts.throttling.client_ip: log-in lock-out and rate limits count per client address).
 READOUT_TRUSTED_PROXIES = env.int("READOUT_TRUSTED_PROXIES", default=0)
+
+# Log-in lock-out (django-axes, database handler: one state for every web process). READOUT_LOGIN_MAX_FAILURES
+# failed log-ins for one username from one address lock that pair (not the account: a stranger elsewhere cannot lock
+# a named user out) for READOUT_LOGIN_LOCKOUT seconds. A password reset or a successful log-in clears it.
+READOUT_LOGIN_MAX_FAILURES = env.int("READOUT_LOGIN_MAX_FAILURES", default=5)
+READOUT_LOGIN_LOCKOUT = env.int("READOUT_LOGIN_LOCKOUT", default=15 * 60)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = READOUT_LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(seconds=READOUT_LOGIN_LOCKOUT)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "forecasting.accounts.throttling.client_ip"
+AXES_USERNAME_CALLABLE = "forecasting.accounts.lockout.normalized_username"
+AXES_LOCKOUT_CALLABLE = "forecasting.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins are not recorded (no growing table nobody reads)
+AXES_VERBOSE = False
+
+# Where the site is served, for absolute links in e-mails (e-mail verification); never taken from the Host header.
+READOUT_SITE_URL = env.str("READOUT_SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not READOUT_SITE_URL and ALLOWED_HOSTS[0] != "*":
+    READOUT_SITE_URL = "https://" + ALLOWED_HOSTS[0].lstrip(".")
+# How long an e-mail verification link stays valid, in seconds.
+READOUT_EMAIL_VERIFICATION_MAX_AGE = env.int("READOUT_EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 60 * 60)
 
 # Requests larger than this are refused with 413 before any parsing happens.
 READOUT_MAX_BODY_BYTES = env.int("READOUT_MAX_BODY_BYTES", default=2 * 1024 * 1024)
@@ -145,6 +185,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "forecasting.accounts.authentication.BotTokenAuthentication",  # Authorization: Bearer <named bot token>
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -161,6 +202,17 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "forecasting.api.exceptions.exception_handler",
+    # Rate limits (docs/deploy.md, "Rate limits"): a view (or a page, through PageThrottleMiddleware) names its scope
+    # in throttle_scope; per user when logged in, else per client address; only writes are counted.
+    "DEFAULT_THROTTLE_CLASSES": ["forecasting.accounts.throttling.ScopedWriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "forecasts": env.str("READOUT_RATE_FORECASTS", default="60/min"),
+        "trades": env.str("READOUT_RATE_TRADES", default="60/min"),
+        "signup": env.str("READOUT_RATE_SIGNUP", default="5/hour"),
+        "login": env.str("READOUT_RATE_LOGIN", default="30/min"),
+        "tokens": env.str("READOUT_RATE_TOKENS", default="20/hour"),
+        "verification": env.str("READOUT_RATE_VERIFICATION_EMAILS", default="5/hour"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -188,6 +240,27 @@ SPECTACULAR_SETTINGS = {
         "QuantileBeyondEnum": "forecasting.questions.api.serializers.QUANTILE_BEYOND_CHOICES",
         # The status of a question's resolution object: pending, resolved, annulled.
         "ResolutionStatusEnum": "forecasting.questions.api.serializers.RESOLUTION_STATUS_CHOICES",
+    },
+}
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only (the front-end packages are
+# vendored, never a CDN); the few inline <script>/<style> blocks carry the request's nonce (request.csp_nonce). No
+# inline event handlers or style attributes: tests/e2e/test_csp.py loads the main pages in Chromium and fails on any
+# violation. Images may be data: URLs (Chart.js exports, admin icons).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
     },
 }
 
@@ -225,12 +298,26 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-resolutions": {"task": "forecasting.tasks.sweep_unscored_resolutions", "schedule": 600.0},
     # Refreshes every trial with an NCT id from ClinicalTrials.gov (docs/registry.md).
     "sync-ctgov-trials": {"task": "assets.tasks.sync_ctgov_trials", "schedule": 24 * 60 * 60.0},
+    # Proposes No for registry-bound questions whose "by D" date passed without the change (docs/resolution.md).
+    "registry-deadlines": {"task": "forecasting.tasks.registry_deadlines_check", "schedule": 60 * 60.0},
 }
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     if REDIS_URL and env.bool("USE_REDIS_CACHE", default=False)
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
+# Rate-limit counters: shared by every web process through Redis when there is one, with short timeouts because a
+# throttle whose cache fails lets the request through (forecasting.accounts.throttling); per process otherwise.
+CACHES["throttle"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "throttle",
+        "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
 )
 
 # Product settings (SCORING.md).
@@ -258,7 +345,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every log-in at INFO; its warnings (lock-outs) are kept.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 # With JSON logs the worker keeps Django's LOGGING instead of installing Celery's plain-text handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from assets.api.urls import router as assets_router
@@ -11,6 +13,11 @@ from forecasting.questions.api.urls import router as questions_router
 api_router = DefaultRouter(trailing_slash=True)
 for app_router in (assets_router, questions_router):
     api_router.registry.extend(app_router.registry)
+
+docs_csp = csp_update({"style-src": [UNSAFE_INLINE]})
+redoc_csp = csp_update({"style-src": [UNSAFE_INLINE, "https://fonts.googleapis.com"],
+                        "font-src": ["https://fonts.gstatic.com"], "img-src": ["https://cdn.redoc.ly"],
+                        "worker-src": ["blob:"]})
 
 api_v1 = [
     # Before the router: its format-suffix routes would read questions/<pk>/forecasts.csv as the forecasts action
@@ -23,8 +30,11 @@ api_v1 = [
     path("", include("forecasting.resolution.api.urls")),
     path("", include("markets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # The API docs run third-party UIs under the Content-Security-Policy: Swagger UI's set-up script is served as a
+    # file (the split view), and both UIs style themselves inline; Redoc also loads its fonts from Google Fonts
+    # and its logo from its CDN.
+    path("docs/", docs_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
+    path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
 ]
 
 # JSON 404s under /api/ for paths that match no route (only used with DEBUG off).

@@ -24,8 +24,13 @@ def healthz(request):
     keeps working without it (tasks are caught up by the periodic sweep); the database down answers 503.
     """
     if request.GET.get("deep") not in ("1", "true", "yes"):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError as exc:
+            # JSON 503, not Django's HTML 500: load balancers and monitors read the status and the body.
+            logger.error("healthz: database unreachable: %s", exc)
+            return JsonResponse({"status": "down", "database": f"down: {exc.__class__.__name__}"}, status=503)
         return JsonResponse({"status": "ok"})
     return _healthz_deep()
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset, Endpoint, Readout, Trial
+from markets.registry_binding import REGISTRY_FIELD_CHOICES, OnTrialStopped, registry_binding_summary
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -55,6 +56,8 @@ class Question(models.Model):
         GTE = ">=", "at least"
         EQ = "==", "equal to"
 
+    OnTrialStopped = OnTrialStopped
+
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
     type = models.CharField(max_length=10, choices=Type.choices)
@@ -92,6 +95,17 @@ class Question(models.Model):
     bound_metric = models.CharField(max_length=40, choices=Readout.Metric.choices, blank=True)
     bound_comparator = models.CharField(max_length=2, choices=Comparator.choices, blank=True)
     bound_threshold = models.FloatField(null=True, blank=True)
+    # Optional binding to a ClinicalTrials.gov predicate (markets.registry_binding, docs/resolution.md): binary
+    # questions "registry_field becomes one of registry_value by registry_deadline"; the registry sync proposes.
+    registry_field = models.CharField(max_length=40, choices=REGISTRY_FIELD_CHOICES, blank=True)
+    registry_value = models.CharField(
+        max_length=200, blank=True, help_text="Registry spelling; several separated by commas mean any of them.",
+    )
+    registry_deadline = models.DateField(null=True, blank=True, help_text='D of "by D" (inclusive).')
+    on_trial_stopped = models.CharField(
+        max_length=10, choices=OnTrialStopped.choices, default=OnTrialStopped.NOTHING,
+        help_text="What the registry sync proposes when the trial becomes TERMINATED or WITHDRAWN.",
+    )
 
     # Resolution (set by the resolution services; the event rows keep the history).
     outcome = models.FloatField(null=True, blank=True, help_text="1 or 0 for binary, the value for numeric.")
@@ -184,7 +198,10 @@ class Question(models.Model):
             return f"This question opens {self.open_time.strftime(when)}; {action.lower()} has not started."
         if self.status == S.PENDING or (self.status == S.OPEN and self.pending_since):
             since = f" at {self.pending_since.strftime(when)}" if self.pending_since else ""
-            return (f"The answer is pending: a readout was entered{since} and is being confirmed. "
+            what = "a readout was entered"
+            if "pending_readout_id" not in self.get_deferred_fields() and self.pending_readout_id is None:
+                what = "the trial's registry record changed"  # halted by a registry proposal
+            return (f"The answer is pending: {what}{since} and is being confirmed. "
                     f"{action} stopped then.")
         if self.status in (S.OPEN, S.CLOSED) and self.public_at is not None and at >= self.public_at \
                 and self.public_at < self.scheduled_close_time:
@@ -204,6 +221,11 @@ class Question(models.Model):
         if self.is_binary and self.bound_comparator and self.bound_threshold is not None:
             return f"{self.trial.name}, {self.endpoint.code}, {metric} {self.bound_comparator} {self.bound_threshold:g}"
         return f"{self.trial.name}, {self.endpoint.code}, {metric}"
+
+    @property
+    def registry_binding_summary(self) -> str:
+        """"primary completion ACTUAL by 31 Mar 2027"; "" when the question is not bound to the registry."""
+        return registry_binding_summary(self)
 
 
 # ====================================================================================================================

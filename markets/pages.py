@@ -81,6 +81,10 @@ def trade_submit(request, pk: int):
     return redirect(back)
 
 
+# Rate-limited like the API's trades (the project's PageThrottleMiddleware reads this; markets imports nothing of it).
+trade_submit.throttle_scope = "trades"
+
+
 @login_required
 @require_GET
 def portfolio_page(request):

@@ -88,9 +88,20 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Log-in throttling and other counters live in the cache, which outlives a test's database transaction."""
-    from django.core.cache import cache
+    """Rate-limit counters and other state live in caches, which outlive a test's database transaction."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "throttle"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "throttle"):
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(settings):
+    """Rate limits (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], docs/deploy.md) are set out of reach in tests, which post
+    many forecasts and trades from one client; tests/forecasting/accounts/test_rate_limits.py lowers them."""
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": dict.fromkeys(rates, "1000000/min")}

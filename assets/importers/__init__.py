@@ -66,6 +66,10 @@ def run_import(*, fmt: str, filename: str, data: bytes, dry_run: bool = False) -
                 transaction.set_rollback(True)
     except ImportFileError:
         raise
+    except RecursionError:
+        # A nesting no importer expects (each parser refuses deep JSON; this keeps one file from failing the batch).
+        raise ImportFileError(filename, 1, "expected a document nested a few levels deep, found one too deeply "
+                              "nested to read") from None
     except (DomainError, DjangoValidationError, DatabaseError) as exc:
         message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [])) or str(exc)
         raise ImportFileError(filename, 1, f"could not save the file's records: {message}") from exc

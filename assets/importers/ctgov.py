@@ -24,6 +24,7 @@ from assets.importers.indications import find_indications
 from assets.importers.save import trial_endpoint_save
 from assets.models import RegistryField, Trial, TrialRegistryChange
 from assets.services.registry import REGISTRY_STATUSES, RegistryUpdate
+from assets.validators import MAX_JSON_DEPTH, first_bad_text, json_too_deep, too_deep_message
 
 NCT_ID = re.compile(r"^NCT\d{8}$")
 PHASES = {"EARLY_PHASE1": 1, "PHASE1": 1, "PHASE2": 2, "PHASE3": 3, "PHASE4": 4, "NA": None}
@@ -89,10 +90,20 @@ def _load_json(filename: str, text: str) -> tuple[object, dict[int, tuple[int, i
 
     decoder.parse_object = parse_object
     decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    if json_too_deep(text, MAX_JSON_DEPTH):
+        # The pure-Python scanner recurses per level: a deep file was a RecursionError (a 500 in the admin).
+        raise ImportFileError(filename, 1, f"expected a study record: {too_deep_message(MAX_JSON_DEPTH)}")
     try:
-        return decoder.decode(text), spans
+        payload = decoder.decode(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(filename, exc.lineno, f"expected valid JSON: {exc.msg}", column=exc.colno) from None
+    except RecursionError:
+        raise ImportFileError(filename, 1, f"expected a study record: {too_deep_message(MAX_JSON_DEPTH)}") from None
+    bad = first_bad_text(payload)
+    if bad:
+        # "\u0000" or a lone "\ud800" escape passes decode_text's check of the raw file.
+        raise ImportFileError(filename, 1, f"expected text in {bad[0]}, but it {bad[1]}")
+    return payload, spans
 
 
 class _Reader:

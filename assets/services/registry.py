@@ -21,6 +21,7 @@ from django.utils import timezone
 from assets.errors import ValidationError
 from assets.models import RegistryField, Trial, TrialEvent, TrialRegistryChange
 from assets.services.trials import trial_event_add
+from assets.signals import registry_changed
 
 # The registry's overall statuses and the trial status each one shows as.
 REGISTRY_STATUSES: dict[str, str] = {
@@ -241,7 +242,9 @@ def trial_registry_apply(
     a :class:`TrialRegistryChange.Via` value.
 
     Locks the trial's row (``select_for_update``) before reading its history, so a manual sync and the daily task
-    reading the same change record it once. The caller provides the transaction (required by the lock).
+    reading the same change record it once. The caller provides the transaction (required by the lock). When it
+    wrote history, sends ``assets.signals.registry_changed`` inside that transaction (questions bound to the trial
+    are proposed a resolution by the forecasting side; a failure there rolls the reading back with it).
     """
     if timezone.is_naive(observed_at):
         raise ValidationError("observed_at must be timezone-aware.", field="observed_at")
@@ -297,4 +300,10 @@ def trial_registry_apply(
         update.changes = TrialRegistryChange.objects.bulk_create(
             [rows[name] for name in TRIAL_COLUMNS if name in rows]
         )
+        # bulk_create sets pks on PostgreSQL and SQLite 3.35+; read them back otherwise.
+        ids = [c.pk for c in update.changes if c.pk is not None]
+        if len(ids) != len(update.changes):
+            ids = list(TrialRegistryChange.objects.filter(trial=trial, observed_at=observed_at)
+                       .order_by("pk").values_list("pk", flat=True))
+        registry_changed.send(sender=Trial, trial_id=trial.pk, change_ids=ids)
     return update

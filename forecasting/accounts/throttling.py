@@ -1,48 +1,30 @@
-"""Throttled log-in: after too many failed log-ins for one username or from one IP address, further attempts are
-refused for a while, without checking the password (so guessing cannot go on behind the refusal).
+"""Rate limits and the client's address.
 
-Used by the HTML login (forecasting.accounts.login_views) and the API token endpoint
-(forecasting.accounts.api.TokenView). State lives in Django's default cache, so it works with the local-memory cache
-(one process) and Redis (every web process shares it). Settings (all optional):
+``client_ip`` is the address that log-in lock-out (django-axes, ``AXES_CLIENT_IP_CALLABLE``; see
+forecasting.accounts.lockout) and the rate limits below count against. It is REMOTE_ADDR, unless
+``READOUT_TRUSTED_PROXIES`` (default 0) says how many proxies in front of the web processes append to
+X-Forwarded-For: then it is the address the outermost trusted proxy saw, that many entries from the right (entries
+further left are whatever the client sent and are never trusted). Behind a load balancer without this setting every
+user shares the balancer's address.
 
-- ``READOUT_LOGIN_MAX_FAILURES`` (default 5): failures allowed in the window;
-- ``READOUT_LOGIN_FAILURE_WINDOW`` (seconds, default 900): failures older than this (counted from the first one in
-  the window) are forgotten;
-- ``READOUT_LOGIN_LOCKOUT`` (seconds, default 900): how long a username or address stays locked once it reaches the
-  limit.
-
-The address is REMOTE_ADDR, unless ``READOUT_TRUSTED_PROXIES`` (default 0) says how many proxies in front of the
-web processes append to X-Forwarded-For: then it is the address the outermost trusted proxy saw, that many entries
-from the right (entries further left are whatever the client sent and are never trusted). Behind a load balancer
-without this setting every user shares the balancer's address, and five failures from anyone lock everyone out.
+``ScopedWriteThrottle`` is DRF's ScopedRateThrottle for writes: a view names its scope in ``throttle_scope`` (rates in
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``, docs/deploy.md "Rate limits"), and each logged-in user, or each client
+address for anonymous requests, gets that many POSTs (PUT, PATCH, DELETE) per period; reads are never counted. HTML
+pages use the same class through forecasting.middleware.PageThrottleMiddleware. Counters live in the ``throttle``
+cache: Redis when REDIS_URL is set (shared by every web process), local memory otherwise. When that cache fails
+(Redis down), the throttle lets the request through and logs a warning: rate limits are a guard, not a reason to
+refuse service.
 """
-import hashlib
 import ipaddress
-import math
-import time
+import logging
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from rest_framework.throttling import ScopedRateThrottle
 
-KEY_PREFIX = "login-throttle"
+logger = logging.getLogger(__name__)
 
-
-def _limits() -> tuple[int, int, int]:
-    return (
-        getattr(settings, "READOUT_LOGIN_MAX_FAILURES", 5),
-        getattr(settings, "READOUT_LOGIN_FAILURE_WINDOW", 15 * 60),
-        getattr(settings, "READOUT_LOGIN_LOCKOUT", 15 * 60),
-    )
-
-
-def _subjects(*, username: str | None, ip: str | None) -> list[str]:
-    """Cache-key fragments for the username (case-insensitive, hashed: keys must be short and plain) and the IP."""
-    subjects = []
-    if username:
-        subjects.append("user:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32])
-    if ip:
-        subjects.append("ip:" + ip)
-    return subjects
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def client_ip(request) -> str | None:
@@ -59,38 +41,48 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def login_lockout_remaining(*, username: str | None, ip: str | None) -> int:
-    """Seconds until log-ins for ``username`` and from ``ip`` are accepted again; 0 when neither is locked."""
-    now = time.time()
-    until = cache.get_many([f"{KEY_PREFIX}:lock:{s}" for s in _subjects(username=username, ip=ip)]).values()
-    return max((math.ceil(t - now) for t in until if t > now), default=0)
+class ScopedWriteThrottle(ScopedRateThrottle):
+    """Counts writes to views with a ``throttle_scope``, per user (logged in) or client address; fails open."""
 
+    @property
+    def cache(self):
+        return caches["throttle"]
 
-def login_failure_record(*, username: str | None, ip: str | None) -> None:
-    """Count one failed log-in against ``username`` and ``ip``; lock each that reaches the limit."""
-    max_failures, window, lockout = _limits()
-    for subject in _subjects(username=username, ip=ip):
-        key = f"{KEY_PREFIX}:fail:{subject}"
-        cache.add(key, 0, timeout=window)  # starts the window at the first failure
+    def get_rate(self):
+        # DRF reads its settings once; the rates are read per request so a test (or a settings override) can lower them.
+        rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+        return rates.get(self.scope)
+
+    def get_ident(self, request):
+        return client_ip(request) or "unknown"
+
+    def get_cache_key(self, request, view):
+        user = getattr(request, "user", None)
+        ident = f"user:{user.pk}" if user is not None and user.is_authenticated else f"ip:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS or not getattr(view, self.scope_attr, None):
+            return True
         try:
-            failures = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            failures = 1
-        if failures >= max_failures:
-            cache.set(f"{KEY_PREFIX}:lock:{subject}", time.time() + lockout, timeout=lockout)
-            cache.delete(key)
+            return super().allow_request(request, view)
+        except Exception:  # the shared cache is down: fail open, loudly
+            logger.warning("rate-limit cache unavailable; letting %s %s through", request.method, request.path,
+                           exc_info=True)
+            return True
 
 
-def login_success_record(*, username: str | None) -> None:
-    """A successful log-in forgets the username's failures (not the address's: one valid account must not reset an
-    address that is guessing other accounts' passwords)."""
-    cache.delete_many([f"{KEY_PREFIX}:fail:{s}" for s in _subjects(username=username, ip=None)])
+def throttle_wait(request, *, scope: str, view=None) -> int | None:
+    """For a page (not a DRF view): None if a write in ``scope`` is allowed now (and count it), else the seconds to
+    wait. Uses the same throttle classes as the API, so a page POST and an API POST share one count."""
+    from rest_framework.settings import api_settings
 
+    class _PageView:
+        throttle_scope = scope
 
-def lockout_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return (
-        f"Too many failed log-ins for this account or from this address. Try again in {minutes} "
-        f"minute{'s' if minutes != 1 else ''}, or reset your password."
-    )
+    waits = []
+    for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
+        throttle = throttle_class()
+        if not throttle.allow_request(request, view or _PageView()):
+            waits.append(throttle.wait() or 1)
+    return max(int(w + 0.999) for w in waits) if waits else None

@@ -26,8 +26,19 @@ DESCRIPTIONS = {
     "429": "Too many requests; retry after the number of seconds in the Retry-After header.",
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
-# Operations that may be throttled (see forecasting.accounts.throttling).
-THROTTLED_PATHS = {"/api/v1/auth/token/"}
+# Paths whose writes may be refused with 429: log-in lock-out (forecasting.accounts.lockout) and the rate limits of
+# forecasting.accounts.throttling (each view's throttle_scope; docs/deploy.md, "Rate limits").
+THROTTLED_PATHS = {
+    "/api/v1/auth/token/",
+    "/api/v1/me/token/",
+    "/api/v1/me/token/rotate/",
+    "/api/v1/me/bot-tokens/",
+    "/api/v1/me/bot-tokens/{id}/",
+    "/api/v1/questions/{id}/forecasts/",
+    "/api/v1/questions/{id}/forecasts/current/",
+    "/api/v1/forecasts/bulk/",
+    "/api/v1/markets/{id}/trades/",
+}
 
 
 def _error_codes(path: str, method: str, operation: dict) -> list[str]:
@@ -40,7 +51,7 @@ def _error_codes(path: str, method: str, operation: dict) -> list[str]:
         codes.append("404")
     if method in WRITE_METHODS:
         codes += ["413", "415"]
-    if path in THROTTLED_PATHS:
+    if path in THROTTLED_PATHS and method in WRITE_METHODS:
         codes.append("429")
     return codes
 

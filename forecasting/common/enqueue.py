@@ -26,6 +26,7 @@ BROKER_ERRORS = (BrokerError, RedisError, ConnectionError, TimeoutError)
 
 PROCESS_RESOLUTION = "forecasting.tasks.process_resolution"
 SWEEP_UNSCORED_RESOLUTIONS = "forecasting.tasks.sweep_unscored_resolutions"
+REGISTRY_DEADLINES = "forecasting.tasks.registry_deadlines_check"
 
 
 def enqueue(task, *args, **kwargs):

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from assets.errors import DomainError
+from assets.validators import TextValidator
 from forecasting.forecasts.services.forecasts import MAX_RATIONALE_LENGTH
 from markets.models import Question
 from markets.services import QUESTION_EDITABLE_FIELDS, QUESTION_FROZEN_AFTER_OPEN, question_validate
@@ -35,6 +36,7 @@ class _ForecastForm(forms.Form):
         required=False,
         max_length=MAX_RATIONALE_LENGTH,
         strip=True,
+        validators=[TextValidator()],  # no NUL or lone surrogate (the API and importers share the rule)
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What drives your forecast?"}),
         help_text=RATIONALE_HELP,
     )
@@ -191,6 +193,8 @@ class QuestionForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
             "resolution_criteria": forms.Textarea(attrs={"rows": 4}),
             "fine_print": forms.Textarea(attrs={"rows": 3}),
+            "registry_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "registry_value": forms.TextInput(attrs={"placeholder": "ACTUAL, or TERMINATED, WITHDRAWN"}),
         }
         help_texts = {
             "open_time": "UTC. T0: forecasting opens and the scoring window starts.",
@@ -206,6 +210,13 @@ class QuestionForm(forms.ModelForm):
             "open_upper_bound": "Values above the maximum are possible (the CDF may end below 1).",
             "bound_metric": "Optional structured binding: the readout metric that resolves this question.",
             "bound_comparator": "Binary questions bound to a metric: how the value compares with the threshold.",
+            "registry_field": "Optional, instead of a readout binding: the ClinicalTrials.gov field that resolves this "
+                              "binary question (the trial needs an NCT id).",
+            "registry_value": "The registry's spelling: ACTUAL, TERMINATED, true (results posted); several separated "
+                              "by commas mean any of them.",
+            "registry_deadline": 'D of "by D" (inclusive), compared with the registry\'s own date of the change; '
+                                 "No is proposed once D has passed without it.",
+            "on_trial_stopped": "What the daily registry sync proposes if the trial becomes TERMINATED or WITHDRAWN.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -213,6 +224,7 @@ class QuestionForm(forms.ModelForm):
         self.fields["asset"].queryset = self.fields["asset"].queryset.order_by("name")
         self.fields["trial"].queryset = self.fields["trial"].queryset.order_by("acronym", "registry_id")
         self.fields["endpoint"].queryset = self.fields["endpoint"].queryset.order_by("code")
+        self.fields["on_trial_stopped"].required = False  # blank means the default, "nothing"
         if self.instance.pk is not None and self.instance.status != Question.Status.DRAFT:
             for name in QUESTION_FROZEN_AFTER_OPEN:
                 self.fields[name].disabled = True

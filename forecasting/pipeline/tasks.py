@@ -10,7 +10,7 @@ import os
 
 from celery import shared_task
 
-from forecasting.common.enqueue import PROCESS_RESOLUTION, SWEEP_UNSCORED_RESOLUTIONS, enqueue
+from forecasting.common.enqueue import PROCESS_RESOLUTION, REGISTRY_DEADLINES, SWEEP_UNSCORED_RESOLUTIONS, enqueue
 
 # Task names and this logger keep the old module's dotted path (forecasting/tasks.py): beat schedules, queued
 # messages and log searches refer to them.
@@ -62,3 +62,13 @@ def sweep_unscored_resolutions() -> int:
 
     ids = questions_needing_processing()
     return sum(enqueue(process_resolution, question_id) is not None for question_id in ids)
+
+
+@shared_task(name=REGISTRY_DEADLINES, acks_late=True)
+def registry_deadlines_check() -> int:
+    """Periodic (celery-beat, hourly): propose No for questions bound to a registry predicate "X by D" whose date D
+    passed without the change (forecasting.resolution.services.registry.registry_deadlines_propose). Idempotent.
+    Returns how many were proposed."""
+    from forecasting.resolution.services.registry import registry_deadlines_propose
+
+    return len(registry_deadlines_propose())

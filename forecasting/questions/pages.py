@@ -297,6 +297,10 @@ def question_detail(request, slug):
     return render(request, "questions/question_detail.html", context, status=status)
 
 
+# Forecast POSTs are rate-limited like the API's (forecasting.middleware.PageThrottleMiddleware).
+question_detail.throttle_scope = "forecasts"
+
+
 @login_required
 @require_POST
 def forecast_withdraw_view(request, slug):
@@ -309,6 +313,9 @@ def forecast_withdraw_view(request, slug):
     else:
         messages.success(request, "Your forecast is withdrawn. You can forecast again at any time before it closes.")
     return redirect(question.get_absolute_url() + "#your-forecast")
+
+
+forecast_withdraw_view.throttle_scope = "forecasts"
 
 
 # ----------------------------------------------------------------------------------------------------------------

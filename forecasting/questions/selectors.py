@@ -117,8 +117,20 @@ def annotate_resolution(qs: QuerySet) -> QuerySet:
         resolution_source=_latest_evidence("source", CharField()),
         resolution_url=_latest_evidence("url", CharField()),
         resolution_note=_latest_evidence("note", TextField()),
-        resolution_pending_source=F("pending_readout__source"),
-        resolution_pending_url=F("pending_readout__url"),
+        resolution_pending_source=Coalesce(F("pending_readout__source"), _halt_evidence("source")),
+        resolution_pending_url=Coalesce(F("pending_readout__url"), _halt_evidence("url")),
+    )
+
+
+def _halt_evidence(name: str):
+    """The latest halt event's ``name`` for a question halted by evidence other than a readout (a registry change);
+    the subquery runs only for such rows."""
+    latest = ResolutionEvent.objects.filter(
+        question=OuterRef("pk"), action=ResolutionEvent.Action.HALT
+    ).order_by("-created_at", "-pk")
+    return Case(
+        When(Q(pending_since__isnull=False, pending_readout__isnull=True), then=Subquery(latest.values(name)[:1])),
+        default=Value(None), output_field=CharField(),
     )
 
 
@@ -134,8 +146,12 @@ def question_resolution(*, question: Question, at=None) -> outcomes.Resolution |
         if hasattr(question, "resolution_pending_source"):
             source, url = question.resolution_pending_source, question.resolution_pending_url
         else:
-            readout = Readout.objects.filter(pk=question.pending_readout_id).values("source", "url").first() or {}
-            source, url = readout.get("source"), readout.get("url")
+            if question.pending_readout_id:
+                evidence = Readout.objects.filter(pk=question.pending_readout_id).values("source", "url").first()
+            else:  # halted by a registry change: the halt event names it
+                evidence = (ResolutionEvent.objects.filter(question=question, action=ResolutionEvent.Action.HALT)
+                            .order_by("-created_at", "-pk").values("source", "url").first())
+            source, url = (evidence or {}).get("source"), (evidence or {}).get("url")
         return outcomes.resolution_of(question, at=at, source=source, url=url)
     if hasattr(question, "resolution_source"):
         evidence = {"source": question.resolution_source, "url": question.resolution_url,

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -128,8 +129,9 @@ def readout_new(request):
 def pending(request):
     proposals = (
         ProposedResolution.objects.filter(status=ProposedResolution.Status.PENDING)
-        .select_related("question__trial", "question__endpoint", "readout__trial", "readout__endpoint")
-        .order_by("question_id", "readout__known_at", "pk")
+        .select_related("question__trial", "question__endpoint", "readout__trial", "readout__endpoint",
+                        "registry_change")
+        .order_by("question_id", Coalesce("readout__known_at", "known_at"), "pk")
     )
     pending_ids = ProposedResolution.objects.filter(status=ProposedResolution.Status.PENDING).values("question_id")
     awaiting = (
@@ -214,7 +216,7 @@ def question_resolve(request, slug):
         "-created_at", "-pk"
     )
     proposals = question.proposed_resolutions.select_related("readout__trial", "readout__endpoint").order_by(
-        "readout__known_at", "pk"
+        Coalesce("readout__known_at", "known_at"), "pk"
     )
     unresolve_plan = None
     if question.status in (Question.Status.RESOLVED, Question.Status.ANNULLED):

@@ -76,13 +76,16 @@ class MarketCreateSerializer(serializers.Serializer):
 class TradeInSerializer(serializers.Serializer):
     outcome = serializers.IntegerField(help_text="Binary: 0 = NO, 1 = YES. Numeric: the bucket index.")
     side = serializers.ChoiceField(choices=["buy", "sell"], required=False, default="buy")
+    # JSON numbers, not decimal strings (coerce_to_string=False): the services refuse a string ("10"), and a schema
+    # saying "string" made every generated client's trade fail.
     shares = serializers.DecimalField(
-        max_digits=20, decimal_places=3, required=False,
-        help_text="Shares to buy or sell (> 0, at most 3 decimals). Give shares or budget.",
+        max_digits=20, decimal_places=3, required=False, coerce_to_string=False,
+        help_text="Shares to buy or sell (> 0, at most 3 decimals), a JSON number. Give shares or budget.",
     )
     budget = serializers.DecimalField(
-        max_digits=20, decimal_places=3, required=False,
-        help_text="Buys only: points to spend (> 0); buys as many shares as the budget pays for, rounded down.",
+        max_digits=20, decimal_places=3, required=False, coerce_to_string=False,
+        help_text="Buys only: points to spend (> 0, at most 3 decimals), a JSON number; buys as many shares as the "
+        "budget pays for, rounded down.",
     )
     max_price = serializers.FloatField(
         required=False, help_text="Buys: refuse (409) if the average price per share would exceed this.",

@@ -84,6 +84,7 @@ class MarketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     serializer_class = s.MarketSerializer
     filter_backends = []
     lookup_value_regex = r"\d+"
+    throttle_scope = None  # set per action: trades are rate-limited (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
 
     def get_queryset(self):
         qs = selectors.market_list(user=self.request.user)
@@ -138,7 +139,8 @@ class MarketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         "rounded down.",
         request=s.TradeInSerializer, responses={201: s.TradeSerializer, **ERRORS}, examples=QUOTE_EXAMPLES,
     )
-    @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticatedOrReadOnly])
+    @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticatedOrReadOnly],
+            throttle_scope="trades")
     def trades(self, request, pk=None):
         market = self.get_object()
         if request.method == "GET":

@@ -11,13 +11,16 @@ from django.utils.text import slugify
 
 from assets.errors import StateError, ValidationError
 from assets.services.moments import trial_earliest_public_moment
+from assets.validators import validate_magnitude
 from markets.models import Question
+from markets.registry_binding import registry_binding_clean
 from markets.services.markets import market_close, market_reopen
 
 QUESTION_EDITABLE_FIELDS = (
     "title", "type", "asset", "trial", "endpoint", "description", "resolution_criteria", "fine_print",
     "open_time", "scheduled_close_time", "reveal_time", "public_at", "range_min", "range_max", "unit", "log_scale",
     "open_lower_bound", "open_upper_bound", "bound_metric", "bound_comparator", "bound_threshold",
+    "registry_field", "registry_value", "registry_deadline", "on_trial_stopped",
 )
 # Once forecasts may exist, changing these would change what forecasts mean or how they are scored.
 QUESTION_FROZEN_AFTER_OPEN = (
@@ -74,6 +77,8 @@ def question_validate(question: Question) -> None:
             value = getattr(question, name)
             if value is None or not math.isfinite(value):
                 raise ValidationError("A numeric question needs a finite range minimum and maximum.", field=name)
+            # 1e308 is finite, but the range's width and the CDF grid over it overflow to infinity.
+            validate_magnitude(value, field=name)
         if question.range_min >= question.range_max:
             raise ValidationError("range_max must be greater than range_min.", field="range_max")
         if question.log_scale and question.range_min <= 0:
@@ -90,6 +95,8 @@ def question_validate(question: Question) -> None:
             )
         if question.bound_threshold is not None and not math.isfinite(question.bound_threshold):
             raise ValidationError("The threshold must be a finite number.", field="bound_threshold")
+        validate_magnitude(question.bound_threshold, field="bound_threshold")
+    registry_binding_clean(question)
     if question.trial_id and question.asset_id is None:
         first_asset = question.trial.assets.first()
         question.asset = first_asset
@@ -154,8 +161,11 @@ def question_close(*, question: Question, at: dt.datetime | None = None) -> Ques
 
 
 @transaction.atomic
-def question_halt_pending(*, question: Question, readout, at: dt.datetime | None = None) -> Question:
-    """Answer pending: a readout bound to ``question`` was entered, so forecasting and trading stop.
+def question_halt_pending(
+    *, question: Question, readout=None, known_at: dt.datetime | None = None, at: dt.datetime | None = None
+) -> Question:
+    """Answer pending: a readout bound to ``question`` was entered, so forecasting and trading stop. Other evidence
+    (a registry change) passes ``known_at`` instead of a readout; ``pending_readout`` then stays empty.
 
     If the readout is already public (``known_at`` <= now, or within the clock-skew tolerance) the question goes to
     ``pending`` now and its market closes. A readout entered ahead of its embargo (``known_at`` in the future)
@@ -170,7 +180,8 @@ def question_halt_pending(*, question: Question, readout, at: dt.datetime | None
     S = Question.Status
     if question.status not in (S.OPEN, S.CLOSED, S.PENDING):
         return question
-    halt_at = readout.known_at if readout.known_at > now + KNOWN_AT_FUTURE_TOLERANCE else now
+    known_at = readout.known_at if known_at is None else known_at
+    halt_at = known_at if known_at > now + KNOWN_AT_FUTURE_TOLERANCE else now
     if question.pending_since is not None and question.pending_since <= halt_at:
         return question  # already halted at this moment or earlier
     question.pending_since, question.pending_readout = halt_at, readout

@@ -4,8 +4,8 @@ from django.core.cache import cache
 
 @pytest.fixture(autouse=True)
 def _forget_login_failures():
-    """Log-in throttling counts failures in the cache, which outlives a test: start and end each test clean so
-    failures here (the fuzzer sends many wrong passwords) do not lock out logins in other tests."""
+    """The cache outlives a test: start and end each test clean. (Log-in lock-out is in the database, rolled back
+    with each test; rate-limit counters are in the "throttle" cache, cleared by tests/conftest.py.)"""
     cache.clear()
     yield
     cache.clear()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from forecasting.accounts.services import bot_token_create
 from forecasting.forecasts.services.forecasts import forecast_create
 from forecasting.models import Forecast, ProposedResolution
 from forecasting.resolution.services import readouts as readout_services
@@ -73,6 +74,15 @@ TABLE = [
     Row("GET", "/api/v1/trials/{identifier}/", public(), {"identifier": "trial_acronym"}),
     # Log-in: anyone may ask for a token with a username and password.
     Row("POST", "/api/v1/auth/token/", public(), body=lambda w: {"username": "owner", "password": PASSWORD}),
+    # Your own API token: see, rotate, revoke (there is no way to name anyone else's).
+    Row("GET", "/api/v1/me/token/", logged_in(200)),
+    Row("POST", "/api/v1/me/token/rotate/", logged_in(200), body=lambda w: {}),
+    Row("DELETE", "/api/v1/me/token/", logged_in(204)),
+    # Named bot tokens: each user sees and revokes only their own (another's id is "you have none", 409).
+    Row("GET", "/api/v1/me/bot-tokens/", logged_in(200)),
+    Row("POST", "/api/v1/me/bot-tokens/", logged_in(201), body=lambda w: {"name": "nightly-importer"}),
+    Row("DELETE", "/api/v1/me/bot-tokens/{id}/", {"anonymous": 403, "owner": 204, "other": 409, "admin": 409},
+        {"id": "bot_token"}),
     # Questions: public reads; admins write.
     Row("GET", "/api/v1/questions/", public()),
     Row("GET", "/api/v1/questions/{id}/", public(), Q),
@@ -181,6 +191,7 @@ def world(db, eager_celery, django_capture_on_commit_callbacks):  # noqa: F811
         known_at=timezone.now() - dt.timedelta(hours=1), created_by=staff,
     )
     proposal = ProposedResolution.objects.get(question=pending)
+    bot_token, _ = bot_token_create(user=owner, name="owner-script")
     return {
         "users": {"anonymous": None, "owner": owner, "other": other, "admin": staff},
         "owner": owner,
@@ -189,6 +200,7 @@ def world(db, eager_celery, django_capture_on_commit_callbacks):  # noqa: F811
         "resolved": resolved.pk,
         "market": market.pk,
         "proposal": proposal.pk,
+        "bot_token": bot_token.pk,
         "news": factories.NewsItemFactory().pk,
         "asset_slug": asset.slug,
         "company_slug": trial.sponsor.slug,

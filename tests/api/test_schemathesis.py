@@ -1,9 +1,10 @@
 """Fuzz every operation of /api/v1/schema/ with schemathesis, in process against the Django WSGI app.
 
 Each operation gets a bounded, derandomized set of generated requests (so CI is stable) against a database with a few
-questions, a market, a readout and a proposal. Write operations are sent with a token: an admin's for the staff
-endpoints, a forecaster's otherwise. Checks: no response is a 5xx, and every status code, content type and body is
-the one the schema documents.
+questions, a market, forecasts (community history), a resolved question, a readout and a proposal; then the stateful
+phase chains operations along the links schemathesis infers between them. Write operations are sent with a token: an
+admin's for the staff endpoints, a forecaster's otherwise. Checks: no response is a 5xx, and every status code,
+content type and body is the one the schema documents.
 
 A fraction of the generated path ids are replaced by ids that exist (chosen deterministically from the case), so the
 fuzzing reaches the services behind the 404 and not only the lookup.
@@ -24,6 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.checks import not_a_server_error
 
+from django.utils import timezone
+
+from forecasting.forecasts.services.forecasts import forecast_create
+from forecasting.resolution.services.resolution import question_resolve_manual
 from forecasting.wsgi import application
 from markets.services import market_create
 from tests import factories
@@ -77,12 +82,18 @@ def fuzz_world(db, wsgi_keeps_the_test_connection):
     trial = factories.TrialFactory(assets=[asset])
     readout = factories.ReadoutFactory(trial=trial)
     news = factories.NewsItemFactory()
+    # Community history to return (its points' "cdf" was undocumented-missing), and a question resolved with no
+    # actor recorded (events' "actor" can be null; a pending proposal's "decided_by" is null too).
+    forecast_create(question=binary, user=forecaster, probability=0.6, rationale="fuzz")
+    forecast_create(question=numeric, user=forecaster, quantiles={"0.1": 5, "0.5": 10, "0.9": 20})
+    resolved = factories.QuestionFactory()
+    question_resolve_manual(question=resolved, outcome="yes", known_at=timezone.now(), source="fuzz", actor=None)
     return {
         "staff_token": Token.objects.create(user=staff).key,
         "forecaster_token": Token.objects.create(user=forecaster).key,
         "ids": {
-            "id": [binary.pk, numeric.pk, draft.pk, market.pk, news.pk, readout.pk],
-            "pk": [binary.pk, numeric.pk, draft.pk, market.pk, readout.pk],
+            "id": [binary.pk, numeric.pk, draft.pk, market.pk, news.pk, readout.pk, resolved.pk],
+            "pk": [binary.pk, numeric.pk, draft.pk, market.pk, readout.pk, resolved.pk],
             "username": ["fuzzer", staff.username],
             "slug": [asset.slug, trial.sponsor.slug, trial.indication.slug],
             "code": [readout.endpoint.code],
@@ -105,20 +116,51 @@ def _use_existing_ids(case, ids: dict) -> None:
             case.path_parameters[name] = choices[(digest >> 1) % len(choices)]
 
 
+def _auth_headers(case, world) -> dict:
+    key = (case.method.upper(), case.path)
+    if key in ANONYMOUS_OPERATIONS:
+        return {}
+    token = world["staff_token"] if key in STAFF_OPERATIONS else world["forecaster_token"]
+    return {"Authorization": f"Token {token}"}
+
+
 @schema.parametrize()
 @settings(
-    # 20 per operation keeps the run near a minute on two cores; READOUT_FUZZ_EXAMPLES=200 fuzzes deeper locally.
-    max_examples=int(os.environ.get("READOUT_FUZZ_EXAMPLES", "20")),
+    # Examples per operation: 100 take about 2 minutes for the whole schema (SQLite or PostgreSQL, one core; make
+    # test spreads the operations over two), which keeps CI far under its 20 minutes. READOUT_FUZZ_EXAMPLES=200
+    # fuzzes deeper locally (about 4 minutes).
+    max_examples=int(os.environ.get("READOUT_FUZZ_EXAMPLES", "100")),
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_schema_and_never_fails_with_5xx(case, fuzz_world):
-    key = (case.method.upper(), case.path)
     _use_existing_ids(case, fuzz_world["ids"])
-    headers = {}
-    if key not in ANONYMOUS_OPERATIONS:
-        token = fuzz_world["staff_token"] if key in STAFF_OPERATIONS else fuzz_world["forecaster_token"]
-        headers["Authorization"] = f"Token {token}"
-    case.call_and_validate(headers=headers, checks=CHECKS)
+    case.call_and_validate(headers=_auth_headers(case, fuzz_world), checks=CHECKS)
+
+
+# The stateful phase (READOUT_FUZZ_SCENARIOS scenarios of up to 6 calls, about 30 s for 50): sequences of calls that follow the links schemathesis infers between operations (a created
+# question's id into GET/PATCH /questions/{id}/ and its forecasts, a market's id into its quote and trades, ...),
+# with the same checks on every response. Its steps run inside one test transaction, so what one scenario creates
+# the next ones see.
+APIWorkflow = schema.as_state_machine()
+
+
+def test_api_workflows_conform_to_the_schema(fuzz_world):
+    class Workflow(APIWorkflow):
+        def get_call_kwargs(self, case):
+            return {"headers": _auth_headers(case, fuzz_world)}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            __tracebackhide__ = True
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    Workflow.run(settings=settings(
+        max_examples=int(os.environ.get("READOUT_FUZZ_SCENARIOS", "50")),
+        stateful_step_count=6,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    ))

@@ -158,7 +158,7 @@ def test_a_bad_file_shows_its_error_in_the_form_and_changes_nothing(db, staff_cl
     run("import_profile", seeds_dir / SEED_PROFILE)
     before = db_snapshot()
     response = staff_client.post(IMPORT_URL, {"format": "profile", "files": [upload("bad.txt", b"Mezigdomide\nBMS\n")]})
-    assert response.status_code == 200
+    assert response.status_code == 400  # issue 13: a failed import is not a success
     content = response.content.decode()
     assert "bad.txt:3: expected a one-paragraph description on line 3" in content
     assert "errorlist" in content
@@ -168,7 +168,7 @@ def test_a_bad_file_shows_its_error_in_the_form_and_changes_nothing(db, staff_cl
 def test_good_files_are_imported_beside_a_bad_one(db, staff_client, seeds_dir):
     files = [upload("bad.json", b"{oops"), upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]
     response = staff_client.post(IMPORT_URL, {"format": "auto", "files": files})
-    assert response.status_code == 200
+    assert response.status_code == 400  # one file failed: the errors are shown with 400 (issue 13)
     content = response.content.decode()
     assert "bad.json:1:2: expected valid JSON" in content
     assert Asset.objects.filter(name="Mezigdomide").exists()
@@ -183,7 +183,7 @@ def test_dry_run_upload_saves_nothing(db, staff_client, seeds_dir):
 
 def test_an_upload_without_files_is_an_error(db, staff_client):
     response = staff_client.post(IMPORT_URL, {"format": "profile"})
-    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
 
 
 def test_non_staff_user_is_refused(client, user, seeds_dir):

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from assets.errors import StateError, ValidationError
-from forecasting.accounts.services import user_create
+from forecasting.accounts.services import user_create, user_verify_email, verification_token_make
 from markets.models import Account, LedgerEntry, LedgerTransaction, Trade
 from markets.selectors import ledger_check
 from markets.services import (
@@ -19,8 +19,12 @@ from tests import factories
 from tests.markets.conftest import balance
 
 
-def test_signup_grants_the_starting_points(db):
+def test_confirming_the_signup_address_grants_the_starting_points_once(db):
     user = user_create(username="newcomer", email="n@example.com", password="a-long-password-1")
+    assert balance(user) == 0  # nothing until the address is confirmed (issue 13, Sybil accounts)
+    token = verification_token_make(user=user)
+    user_verify_email(token=token)
+    user_verify_email(token=token)  # a second click changes nothing
     assert balance(user) == 1_000_000
     assert ledger_check() == []
 

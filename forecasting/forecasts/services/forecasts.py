@@ -18,6 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
+from assets.validators import validate_text
+from forecasting.accounts.selectors import user_require_verified
 from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
@@ -117,7 +119,8 @@ def _clean_rationale(rationale, *, field: str = "rationale") -> str:
         return ""
     if not isinstance(rationale, str):
         raise ValidationError("rationale must be text.", field=field)
-    rationale = rationale.strip()
+    # NUL and lone surrogates: PostgreSQL cannot store them (the pages' form and other callers reach here too).
+    rationale = validate_text(rationale, field=field).strip()
     if len(rationale) > MAX_RATIONALE_LENGTH:
         raise ValidationError(f"rationale must be at most {MAX_RATIONALE_LENGTH} characters.", field=field)
     return rationale
@@ -214,8 +217,9 @@ def forecast_create(
     Binary questions take ``probability`` in [0.001, 0.999]; numeric ones ``cdf`` (201 values) or ``quantiles``
     ({level: value in the question's units}). ``at`` is for loading historical data in time order; the API never
     passes it. Raises ValidationError (bad input, HTTP 400) or StateError (question not accepting forecasts, 409);
-    in either case nothing is stored.
+    in either case nothing is stored; PermissionDenied (403) for an account whose e-mail address is not confirmed.
     """
+    user_require_verified(user=user)
     parsed = forecast_parse(question=question, probability=probability, cdf=cdf, quantiles=quantiles)
     rationale = _clean_rationale(rationale)
     with transaction.atomic():
@@ -237,6 +241,7 @@ def forecasts_bulk_create(*, user, items: list[dict]) -> list[Forecast]:
     item, e.g. ``forecasts[3].probability``. States are locked in question-id order so concurrent bulk requests
     cannot deadlock.
     """
+    user_require_verified(user=user)
     if not isinstance(items, list) or not items:
         raise ValidationError("forecasts must be a non-empty list.", field="forecasts")
     if len(items) > MAX_BULK_ITEMS:

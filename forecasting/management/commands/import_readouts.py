@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assets.errors import ValidationError
+from assets.validators import MAX_JSON_DEPTH, json_too_deep, text_problem, too_deep_message
 from forecasting.resolution.services.readouts import readouts_import
 
 REQUIRED = ("trial", "endpoint", "metric", "value", "source", "known_at")
@@ -73,6 +74,9 @@ def _clean_row(raw: dict, *, where: str) -> dict:
             value = _datetime(value, where=where, field=name)
         elif not isinstance(value, str):
             value = str(value)
+        if isinstance(value, str) and text_problem(value):
+            # A JSON "\u0000" or lone "\ud800" escape: the database cannot store it.
+            raise RowError(where, name, text_problem(value))
         fields[name] = value.strip() if isinstance(value, str) else value
     return fields
 
@@ -107,11 +111,15 @@ def parse_csv(text: str, *, name: str) -> list[tuple[str, dict]]:
 
 def parse_json(text: str, *, name: str) -> list[tuple[str, dict]]:
     """A JSON list of readout objects, or {"readouts": [...]}. Row labels name the item index (from 0)."""
+    if json_too_deep(text, MAX_JSON_DEPTH):
+        raise RowError(name, "json", too_deep_message(MAX_JSON_DEPTH))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RowError(f"{name}, line {exc.lineno} column {exc.colno}", "json",
                        f"invalid JSON ({exc.msg}); is the file truncated?") from None
+    except RecursionError:
+        raise RowError(name, "json", too_deep_message(MAX_JSON_DEPTH)) from None
     if isinstance(data, dict) and isinstance(data.get("readouts"), list):
         data = data["readouts"]
     if not isinstance(data, list) or not data:

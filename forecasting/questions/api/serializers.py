@@ -115,8 +115,14 @@ class CommunityPointWithCdfSerializer(CommunityPointSerializer):
     class Meta(CommunityPointSerializer.Meta):
         fields = CommunityPointSerializer.Meta.fields + ["cdf"]
 
-    @extend_schema_field(serializers.ListField(child=serializers.FloatField(), allow_null=True))
+    @extend_schema_field(serializers.ListField(
+        child=serializers.FloatField(), allow_null=True,
+        help_text="Numeric questions: the community's mean CDF on the unit grid. Null for binary questions, and in "
+        "the history (/community/) unless include_cdf=1.",
+    ))
     def get_cdf(self, point):
+        if self.context.get("omit_cdf"):
+            return None
         array = point.cdf_array()
         return None if array is None else _finite_list(array)
 
@@ -182,6 +188,11 @@ class QuestionSerializer(serializers.ModelSerializer):
         help_text="When forecasting and trading stop: scheduled_close_time, or public_at if that comes first.",
     )
     resolution = serializers.SerializerMethodField()
+    registry_binding = serializers.CharField(
+        source="registry_binding_summary", read_only=True,
+        help_text='The registry predicate that resolves the question, in words ("primary completion ACTUAL by 31 Mar '
+                  '2027"); "" when it is not bound to the registry (docs/resolution.md).',
+    )
 
     class Meta:
         model = Question
@@ -189,7 +200,8 @@ class QuestionSerializer(serializers.ModelSerializer):
             "id", "slug", "url", "title", "type", "status", "asset", "trial", "endpoint", "description",
             "resolution_criteria", "fine_print", "open_time", "scheduled_close_time", "reveal_time", "public_at",
             "forecasting_ends_at", "range_min", "range_max", "unit", "log_scale", "open_lower_bound",
-            "open_upper_bound", "bound_metric", "bound_comparator", "bound_threshold", "outcome", "known_at",
+            "open_upper_bound", "bound_metric", "bound_comparator", "bound_threshold", "registry_field",
+            "registry_value", "registry_deadline", "on_trial_stopped", "registry_binding", "outcome", "known_at",
             "actual_close_time", "resolved_at", "forecaster_count", "community_hidden", "resolution",
         ]
         # public_at follows the trial's public moments (assets.PublicMoment); it is not written through the API.

@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets.errors import ValidationError
+from assets.errors import StateError, ValidationError
 from forecasting.api.ids import is_id
 from forecasting.api.permissions import IsStaffOrReadOnly
 from forecasting.forecasts import selectors
@@ -63,6 +63,7 @@ class QuestionViewSet(
     permission_classes = [IsStaffOrReadOnly]
     filter_backends = []  # filtering is done by the selector, documented above
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    throttle_scope = None  # set per action: forecast writes are rate-limited (forecasting.accounts.throttling)
 
     def get_queryset(self):
         params = self.request.query_params
@@ -101,7 +102,17 @@ class QuestionViewSet(
         serializer = s.QuestionWriteSerializer(question, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        publish = fields.pop("status", None) == Question.Status.OPEN and question.status == Question.Status.DRAFT
+        wanted = fields.pop("status", None)
+        if wanted is not None and wanted != question.status and not (
+            wanted == Question.Status.OPEN and question.status == Question.Status.DRAFT
+        ):
+            # Answering 200 and ignoring the status misled clients into thinking the question was unpublished.
+            raise StateError(
+                f"status cannot change from {question.status} to {wanted}: the only status change an edit makes is "
+                "publishing a draft (draft to open). Close, resolve or annul a question with their own actions.",
+                field="status",
+            )
+        publish = wanted == Question.Status.OPEN and question.status == Question.Status.DRAFT
         question = question_update(question=question, **fields)
         if publish:
             question = question_open(question=question)
@@ -135,7 +146,8 @@ class QuestionViewSet(
         request=s.ForecastInSerializer,
         responses={201: s.ForecastSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticated])
+    @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticated],
+            throttle_scope="forecasts")
     def forecasts(self, request, pk=None):
         question = self.get_object()
         if request.method == "GET":
@@ -151,7 +163,8 @@ class QuestionViewSet(
         summary="Withdraw your current forecast", request=None, responses={204: None, **ERRORS},
     )
     @action(
-        detail=True, methods=["delete"], url_path="forecasts/current", permission_classes=[permissions.IsAuthenticated]
+        detail=True, methods=["delete"], url_path="forecasts/current", permission_classes=[permissions.IsAuthenticated],
+        throttle_scope="forecasts",
     )
     def withdraw(self, request, pk=None):
         forecast_withdraw(question=self.get_object(), user=request.user)
@@ -169,14 +182,15 @@ class QuestionViewSet(
             raise NotFound("The community forecast of this question is hidden until its reveal time.")
         qs = selectors.community_points(question=question)
         page = self.paginate_queryset(qs)
-        serializer_class = (
-            s.CommunityPointWithCdfSerializer if request.query_params.get("include_cdf") in ("1", "true") else s.CommunityPointSerializer
-        )
-        return self.get_paginated_response(serializer_class(page, many=True, context={"question": question}).data)
+        # Every point has the documented "cdf" key (the schema promised it; it was missing): null unless asked for.
+        omit_cdf = request.query_params.get("include_cdf") not in ("1", "true")
+        context = {"question": question, "omit_cdf": omit_cdf}
+        return self.get_paginated_response(s.CommunityPointWithCdfSerializer(page, many=True, context=context).data)
 
 
 class BulkForecastView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "forecasts"  # one request counts once, however many forecasts it carries
 
     @extend_schema(
         summary="Submit forecasts on many questions at once (all or nothing)",

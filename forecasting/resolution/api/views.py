@@ -5,6 +5,7 @@ public (readouts not yet public, known_at in the future, are shown to staff only
 input and call one service; the services' domain errors become 400/403/409 (forecasting/api/exceptions.py).
 """
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -17,6 +18,7 @@ from assets.errors import ValidationError
 from assets.models import Endpoint, Readout, Trial
 from forecasting.api.ids import is_id
 from forecasting.api.permissions import IsResolver, is_resolver
+from forecasting.resolution.api.registry import RegistryChangeSerializer
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.resolution.services import readouts
 from forecasting.resolution.services import resolution as services
@@ -105,16 +107,25 @@ class ReadoutInSerializer(serializers.Serializer):
 class ProposalSerializer(serializers.ModelSerializer):
     question_title = serializers.CharField(source="question.title", read_only=True)
     question_type = serializers.CharField(source="question.type", read_only=True)
-    binding = serializers.CharField(source="question.binding_summary", read_only=True)
-    readout = ReadoutOutSerializer(read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    binding = serializers.SerializerMethodField()
+    readout = ReadoutOutSerializer(read_only=True, allow_null=True)
+    registry_change = RegistryChangeSerializer(read_only=True, allow_null=True)
+    known_at = serializers.DateTimeField(source="evidence_known_at", read_only=True)
+    source = serializers.CharField(source="evidence_source", read_only=True)
+    url = serializers.CharField(source="evidence_url", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ProposedResolution
         fields = [
-            "id", "question", "question_title", "question_type", "binding", "outcome", "status", "readout",
-            "created_at", "decided_by", "decided_at",
+            "id", "question", "question_title", "question_type", "binding", "basis", "outcome", "status", "readout",
+            "registry_change", "known_at", "source", "url", "note", "created_at", "decided_by", "decided_at",
         ]
+        extra_kwargs = {"outcome": {"help_text": "1 or 0 (binary), the value (numeric); null proposes annulment."}}
+
+    def get_binding(self, proposal) -> str:
+        question = proposal.question
+        return question.binding_summary or question.registry_binding_summary
 
 
 class NoteInSerializer(serializers.Serializer):
@@ -149,7 +160,7 @@ class ResolveInSerializer(serializers.Serializer):
 
 
 class ResolutionEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ResolutionEvent
@@ -220,8 +231,9 @@ class ProposalListView(ListAPIView):
 
     def get_queryset(self):
         qs = ProposedResolution.objects.select_related(
-            "question__trial", "question__endpoint", "readout__trial", "readout__endpoint", "decided_by"
-        ).order_by("question_id", "readout__known_at", "pk")
+            "question__trial", "question__endpoint", "readout__trial", "readout__endpoint", "decided_by",
+            "registry_change__trial",
+        ).order_by("question_id", Coalesce("readout__known_at", "known_at"), "pk")
         wanted = self.request.query_params.get("status", ProposedResolution.Status.PENDING)
         if wanted != "all":
             if wanted not in ProposedResolution.Status.values:

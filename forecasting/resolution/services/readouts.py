@@ -160,15 +160,25 @@ def readout_propose(*, readout: Readout) -> list[ProposedResolution]:
 
 
 def _halt(*, question: Question, readout: Readout) -> None:
-    """Stop forecasting and trading on ``question`` because ``readout`` answers it (``question_halt_pending``),
-    under the question's forecast lock, and record a ``halt`` event the first time."""
+    """Stop forecasting and trading on ``question`` because ``readout`` answers it."""
+    evidence_halt(question=question, known_at=readout.known_at, source=readout.source, url=readout.url,
+                  readout=readout, actor=readout.created_by)
+
+
+def evidence_halt(
+    *, question: Question, known_at: dt.datetime, source: str, url: str = "", readout: Readout | None = None,
+    registry_change=None, actor=None,
+) -> None:
+    """Stop forecasting and trading on ``question`` because evidence public since ``known_at`` answers it (a readout,
+    or a registry change: ``question_halt_pending``), under the question's forecast lock, and record a ``halt``
+    event the first time."""
     community_state_lock(question_id=question.pk)
     before = question.pending_since
-    question = question_halt_pending(question=question, readout=readout)
+    question = question_halt_pending(question=question, readout=readout, known_at=known_at)
     if question.pending_since != before:
         ResolutionEvent.objects.create(
-            question=question, action=ResolutionEvent.Action.HALT, known_at=readout.known_at,
-            source=readout.source, url=readout.url, readout=readout, actor=readout.created_by,
+            question=question, action=ResolutionEvent.Action.HALT, known_at=known_at, source=source, url=url,
+            readout=readout, registry_change=registry_change, actor=actor,
             note=f"Forecasting and trading stop at {question.pending_since:%Y-%m-%d %H:%M} UTC.",
         )
 

@@ -21,6 +21,7 @@ from numbers import Real
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
@@ -73,7 +74,8 @@ def _clean_text(value, *, field: str, max_length: int) -> str:
 
 @transaction.atomic
 def proposal_confirm(*, proposal: ProposedResolution, actor, note: str = "") -> ProposedResolution:
-    """Resolve the proposal's question to the proposed outcome, with the readout's known_at and source as evidence.
+    """Resolve the proposal's question to the proposed outcome, with the evidence's known_at and source (the
+    readout's, or the registry proposal's own); a registry proposal without an outcome annuls the question.
 
     Other pending proposals on the question become superseded. Writes a ``confirm_proposal`` event and enqueues
     ``process_resolution`` on commit. Raises StateError if the proposal is no longer pending or the question cannot
@@ -85,16 +87,21 @@ def proposal_confirm(*, proposal: ProposedResolution, actor, note: str = "") -> 
     proposal = ProposedResolution.objects.select_for_update().select_related("readout", "question").get(pk=proposal.pk)
     if proposal.status != P.PENDING:
         raise StateError(f"This proposal is {proposal.status}; only a pending proposal can be confirmed.")
-    readout = proposal.readout
     now = timezone.now()
-    question = question_resolve(question=proposal.question, outcome=proposal.outcome, known_at=readout.known_at, at=now)
+    known_at = proposal.evidence_known_at
+    if proposal.outcome is None:  # a registry proposal to annul (the trial stopped, or the answer cannot be dated)
+        question = question_annul(question=proposal.question, known_at=known_at, at=now)
+        action, note = A.ANNUL, note or proposal.note
+    else:
+        question = question_resolve(question=proposal.question, outcome=proposal.outcome, known_at=known_at, at=now)
+        action = A.CONFIRM_PROPOSAL
     proposal.status, proposal.decided_by, proposal.decided_at = P.CONFIRMED, actor, now
     proposal.save(update_fields=["status", "decided_by", "decided_at"])
     _supersede_pending(question, actor=actor, now=now, keep=proposal.pk)
     ResolutionEvent.objects.create(
-        question=question, action=A.CONFIRM_PROPOSAL, outcome=question.outcome, known_at=question.known_at,
-        source=readout.source, url=readout.url, note=note, readout=readout, proposal=proposal, actor=actor,
-        created_at=now,
+        question=question, action=action, outcome=question.outcome, known_at=question.known_at,
+        source=proposal.evidence_source, url=proposal.evidence_url, note=note, readout=proposal.readout,
+        registry_change=proposal.registry_change, proposal=proposal, actor=actor, created_at=now,
     )
     _enqueue(question.pk)
     return proposal
@@ -114,15 +121,16 @@ def proposal_reject(*, proposal: ProposedResolution, actor, note: str = "") -> P
     proposal.save(update_fields=["status", "decided_by", "decided_at"])
     ResolutionEvent.objects.create(
         question_id=proposal.question_id, action=A.REJECT_PROPOSAL, outcome=proposal.outcome,
-        known_at=proposal.readout.known_at, source=proposal.readout.source, url=proposal.readout.url, note=note,
-        readout=proposal.readout, proposal=proposal, actor=actor, created_at=now,
+        known_at=proposal.evidence_known_at, source=proposal.evidence_source, url=proposal.evidence_url, note=note,
+        readout=proposal.readout, registry_change=proposal.registry_change, proposal=proposal, actor=actor,
+        created_at=now,
     )
     if not ProposedResolution.objects.filter(question_id=proposal.question_id, status=P.PENDING).exists():
         question = question_release_pending(question=proposal.question, at=now)
         if question.pending_since is None and question.status in (Question.Status.OPEN, Question.Status.CLOSED):
             ResolutionEvent.objects.create(
                 question=question, action=A.RELEASE, actor=actor, created_at=now,
-                note=f"No readout settles it; the question is {question.get_status_display().lower()} again.",
+                note=f"No evidence settles it; the question is {question.get_status_display().lower()} again.",
             )
     return proposal
 
@@ -145,7 +153,7 @@ def proposals_confirm_all(*, actor, readout: Readout | None = None) -> ConfirmAl
     if readout is not None:
         pending = pending.filter(readout=readout)
     result = ConfirmAllResult()
-    for proposal in pending.order_by("question_id", "readout__known_at", "pk"):
+    for proposal in pending.order_by("question_id", Coalesce("readout__known_at", "known_at"), "pk"):
         if ProposedResolution.objects.filter(pk=proposal.pk, status=P.PENDING).exists():
             try:
                 result.confirmed.append(proposal_confirm(proposal=proposal, actor=actor))
