@@ -257,59 +257,12 @@
     });
   }
 
-  // A preview CDF in unit space through the typed percentiles, built like the server's conversion
-  // (forecasting.maths.cdf._SmoothCdf): monotone cubic Hermite (Fritsch-Butland slopes) between the percentiles,
-  // exponential tails through the two outermost ones, truncated and rescaled on a closed bound. The server then
-  // fits the exact 201-point CDF when the form is submitted; this is only what the user sees while typing.
-  function smoothCdf(u, p, closedLower, closedUpper) {
-    var n = u.length, h = [], delta = [], d = [];
-    for (var k = 0; k < n - 1; k++) { h.push(u[k + 1] - u[k]); delta.push((p[k + 1] - p[k]) / h[k]); }
-    var lam = Math.log(p[1] / p[0]) / h[0];
-    var mu = Math.log((1 - p[n - 2]) / (1 - p[n - 1])) / h[n - 2];
-    d[0] = lam * p[0];
-    d[n - 1] = mu * (1 - p[n - 1]);
-    for (var i = 1; i < n - 1; i++) {
-      var w1 = 2 * h[i] + h[i - 1], w2 = h[i] + 2 * h[i - 1];
-      d[i] = (w1 + w2) / (w1 / delta[i - 1] + w2 / delta[i]);
-    }
-    return function (x) {
-      if (x < u[0]) {
-        var low = Math.exp(lam * (x - u[0]));
-        if (closedLower) { var f0 = Math.exp(-lam * u[0]); low = (low - f0) / (1 - f0); }
-        return p[0] * low;
-      }
-      if (x > u[n - 1]) {
-        var high = Math.exp(-mu * (x - u[n - 1]));
-        if (closedUpper) { var f1 = Math.exp(-mu * (1 - u[n - 1])); high = (high - f1) / (1 - f1); }
-        return 1 - (1 - p[n - 1]) * high;
-      }
-      var j = 0;
-      while (j < n - 2 && x > u[j + 1]) j++;
-      var s = (x - u[j]) / h[j], s2 = s * s, s3 = s2 * s;
-      return (2 * s3 - 3 * s2 + 1) * p[j] + (s3 - 2 * s2 + s) * h[j] * d[j] +
-        (-2 * s3 + 3 * s2) * p[j + 1] + (s3 - s2) * h[j] * d[j + 1];
-    };
-  }
-
+  // The preview is the CDF the server will store: static/js/quantile_cdf.js repeats the server's conversion
+  // (forecasting/maths/cdf, docs/forecast-maths.md section 2.3) step for step.
   function previewCdf(points, data) {
-    var first = points[0], last = points[points.length - 1];
-    if (!data.open_lower_bound && first.u <= 0) {
-      return { error: "The lowest percentile must be above the range minimum (" + fmt(data.range_min) + ")." };
-    }
-    if (!data.open_upper_bound && last.u >= 1) {
-      return { error: "The highest percentile must be below the range maximum (" + fmt(data.range_max) + ")." };
-    }
-    var F = smoothCdf(points.map(function (q) { return q.u; }), points.map(function (q) { return q.p; }),
-      !data.open_lower_bound, !data.open_upper_bound);
-    var n = 201, cdf = [];
-    for (var j = 0; j < n; j++) {
-      var p = Math.min(1, Math.max(0, F(j / (n - 1))));
-      if (j === 0) p = data.open_lower_bound ? Math.max(p, 0.001) : 0;
-      if (j === n - 1) p = data.open_upper_bound ? Math.min(p, 0.999) : 1;
-      if (j > 0 && p < cdf[j - 1]) p = cdf[j - 1];
-      cdf.push(p);
-    }
-    return { cdf: cdf };
+    if (!window.ReadoutQuantileCdf) return { error: "The preview is not available; the server computes the CDF when you submit." };
+    return window.ReadoutQuantileCdf.quantilesToCdf(points.map(function (q) { return q.p; }),
+      points.map(function (q) { return q.x; }), data);
   }
 
   function toDistribution(cdf, scale) {
@@ -371,7 +324,7 @@
       chart.update();
       status.textContent = "Median " + fmt(points.filter(function (p) { return p.p === 0.5; })[0].x) +
         (data.unit ? " " + data.unit : "") + "; 80% of your probability between " + fmt(points[0].x) + " and " +
-        fmt(points[points.length - 1].x) + ". A preview: the server computes the exact CDF when you submit.";
+        fmt(points[points.length - 1].x) + ". This is the CDF that will be stored when you submit.";
     }
 
     for (var i = 0; i < inputs.length; i++) inputs[i].addEventListener("input", update);

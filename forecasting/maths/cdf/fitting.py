@@ -1,4 +1,5 @@
-"""The constrained fit behind quantiles_to_cdf: a smooth interpolant, water-filling and the chain solver."""
+"""The constrained fit behind quantiles_to_cdf: water-filling and the chain solver (the smooth curve is in
+smooth.py)."""
 from __future__ import annotations
 
 import math
@@ -7,65 +8,6 @@ import numpy as np
 
 from .grid import CdfError, MIN_STEP, OPEN_BOUND_MAX, OPEN_BOUND_MIN, _FEAS_TOL
 from .validation import _fmt
-
-
-class _SmoothCdf:
-    """Continuous monotone CDF in unit space through the quantile points (u_k, p_k), used for the shape.
-
-    Inside [u_first, u_last]: cubic Hermite with Fritsch-Butland (PCHIP) slopes at interior points and, at the two
-    end points, the slopes of the untruncated exponential tails (so on an open side the density is continuous).
-    Tails: below u_first, F(u) = p_first * exp(lam (u - u_first)) with lam = ln(p_2/p_1)/(u_2 - u_1) (log-linear
-    through the two lowest quantiles), which holds exactly mass p_first below u_first; on a closed lower bound the
-    same exponential is truncated and rescaled to hold all of p_first inside [0, u_first]. The upper tail mirrors
-    it with 1 - F.
-    """
-
-    def __init__(self, u: np.ndarray, p: np.ndarray, *, closed_lower: bool, closed_upper: bool):
-        self.u, self.p = u, p
-        h = np.diff(u)
-        delta = np.diff(p) / h
-        self.h = h
-        self.lam = math.log(p[1] / p[0]) / h[0]
-        self.mu = math.log((1.0 - p[-2]) / (1.0 - p[-1])) / h[-1]
-        d = np.empty_like(p)
-        # Fritsch-Butland weighted harmonic mean: d_k <= 3 min(delta) keeps every Hermite piece monotone.
-        w1 = 2.0 * h[1:] + h[:-1]
-        w2 = h[1:] + 2.0 * h[:-1]
-        d[1:-1] = (w1 + w2) / (w1 / delta[:-1] + w2 / delta[1:])
-        # End slopes match the tails; d/delta = ln(r)/(r - 1) < 1, inside the monotone region.
-        d[0] = self.lam * p[0]
-        d[-1] = self.mu * (1.0 - p[-1])
-        self.d = d
-        self.closed_lower, self.closed_upper = closed_lower, closed_upper
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        u, p, h, d = self.u, self.p, self.h, self.d
-        out = np.empty_like(x)
-        lower = x < u[0]
-        upper = x > u[-1]
-        mid = ~(lower | upper)
-        if np.any(mid):
-            xm = x[mid]
-            k = np.clip(np.searchsorted(u, xm, side="right") - 1, 0, len(u) - 2)
-            s = (xm - u[k]) / h[k]
-            s2, s3 = s * s, s * s * s
-            out[mid] = ((2 * s3 - 3 * s2 + 1) * p[k] + (s3 - 2 * s2 + s) * h[k] * d[k]
-                        + (-2 * s3 + 3 * s2) * p[k + 1] + (s3 - s2) * h[k] * d[k + 1])
-        if np.any(lower):
-            xl = x[lower]
-            tail = np.exp(self.lam * (xl - u[0]))
-            if self.closed_lower:
-                floor = math.exp(-self.lam * u[0])
-                tail = (tail - floor) / -math.expm1(-self.lam * u[0])
-            out[lower] = p[0] * tail
-        if np.any(upper):
-            xu = x[upper]
-            tail = np.exp(-self.mu * (xu - u[-1]))
-            if self.closed_upper:
-                floor = math.exp(-self.mu * (1.0 - u[-1]))
-                tail = (tail - floor) / -math.expm1(-self.mu * (1.0 - u[-1]))
-            out[upper] = 1.0 - (1.0 - p[-1]) * tail
-        return out
 
 
 def _water_fill(total: float, weights: np.ndarray, floor: float) -> np.ndarray:

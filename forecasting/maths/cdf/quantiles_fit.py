@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from .fitting import _Anchor, _Link, _SmoothCdf, _infeasible_error, _solve_chain, _water_fill
+from .fitting import _Anchor, _Link, _infeasible_error, _solve_chain, _water_fill
 from .grid import (
     CdfError, GRID_SIZE, MIN_STEP, N_CELLS, OPEN_BOUND_MAX, OPEN_BOUND_MIN, UNIT_GRID, _BUILD_STEP, _FEAS_TOL,
     _GRID_SNAP, _check_range, to_unit,
 )
 from .quantiles import _parse_quantiles
+from .smooth import _LogitSpline
 from .validation import _fmt, validate_cdf
 
 
@@ -27,8 +28,9 @@ def quantiles_to_cdf(quantiles: Mapping[Any, Any], *, range_min: float, range_ma
     Construction (docs/forecast-maths.md has the full story):
     1. Map values to unit positions u_k. A value outside the range is allowed only on an open side (it then shapes
        the curve and the out-of-range mass); on a closed side it must lie strictly inside the range.
-    2. Build a smooth monotone CDF through the points (PCHIP inside, exponential tails that keep the tail masses
-       the outermost levels imply; truncated to the range on a closed side).
+    2. Build a smooth monotone CDF through the points (smooth.py: a C2 monotone quintic spline of the log-odds,
+       logistic tails that keep the tail masses the outermost levels imply; on a closed side the tail fades to 0
+       at the bound, so all of that mass stays inside the range).
     3. Fit the stored piecewise-linear grid CDF to it under exact constraints: for each in-range quantile the line
        across its grid cell passes through (u_k, p_k); every step >= 1e-5; cdf[0] = 0 or >= 0.001; cdf[200] = 1 or
        <= 0.999. The cells holding quantiles, the below-range mass and the above-range mass form a chain of linked
@@ -75,7 +77,7 @@ def quantiles_to_cdf(quantiles: Mapping[Any, Any], *, range_min: float, range_ma
                            "question's scale", field="quantiles")
 
     with np.errstate(all="ignore"):  # absurdly close quantiles can overflow; caught just below
-        smooth = _SmoothCdf(u, levels, closed_lower=not open_lower, closed_upper=not open_upper)
+        smooth = _LogitSpline(u, levels, closed_lower=not open_lower, closed_upper=not open_upper)
         fg = smooth(UNIT_GRID.copy())
     if not np.all(np.isfinite(fg)):
         raise CdfError("quantiles are too close together to be represented on the 201-point grid; spread the "
