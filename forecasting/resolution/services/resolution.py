@@ -84,7 +84,11 @@ def proposal_confirm(*, proposal: ProposedResolution, actor, note: str = "") -> 
     """
     note = _clean_text(note, field="note", max_length=MAX_NOTE_LENGTH)
     community_state_lock(question_id=proposal.question_id)
-    proposal = ProposedResolution.objects.select_for_update().select_related("readout", "question").get(pk=proposal.pk)
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (a registry proposal has no readout).
+    proposal = (
+        ProposedResolution.objects.select_for_update(of=("self",)).select_related("readout", "question")
+        .get(pk=proposal.pk)
+    )
     if proposal.status != P.PENDING:
         raise StateError(f"This proposal is {proposal.status}; only a pending proposal can be confirmed.")
     now = timezone.now()
@@ -113,7 +117,11 @@ def proposal_reject(*, proposal: ProposedResolution, actor, note: str = "") -> P
     Raises StateError if the proposal is not pending."""
     note = _clean_text(note, field="note", max_length=MAX_NOTE_LENGTH)
     community_state_lock(question_id=proposal.question_id)
-    proposal = ProposedResolution.objects.select_for_update().select_related("readout", "question").get(pk=proposal.pk)
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (a registry proposal has no readout).
+    proposal = (
+        ProposedResolution.objects.select_for_update(of=("self",)).select_related("readout", "question")
+        .get(pk=proposal.pk)
+    )
     if proposal.status != P.PENDING:
         raise StateError(f"This proposal is {proposal.status}; only a pending proposal can be rejected.")
     now = timezone.now()
