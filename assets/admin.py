@@ -2,22 +2,31 @@
 
 Every model is registered with search, filters and readable columns; parents edit their children inline (aliases and
 commentary on Asset; arms, endpoints and events on Trial; aliases on Company). The Asset, Trial and NewsItem lists
-link to the Import page, where staff upload profile, news or ClinicalTrials.gov files.
+link to the Import page, where staff upload profile, news or ClinicalTrials.gov files: the upload is checked and
+stored as an import job, a Celery worker imports it (assets.tasks.run_import_job) and the job's page shows the
+progress and each file's result (docs/deploy.md, "Admin imports run on the worker").
 """
 from __future__ import annotations
 
+import logging
+from functools import partial
+
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models as dj_models
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
+from django.utils.html import format_html
 
 from assets import models as m
-from assets.importers import FORMATS, run_imports
+from assets.importers import FORMATS
 from assets.services import news_content_hash
+from assets.services.imports import import_job_create, import_job_finish
 from assets.services.registry import TRIAL_COLUMNS
 
 REGISTRY_COLUMNS = tuple(TRIAL_COLUMNS.values())
@@ -25,6 +34,11 @@ from assets.services.moments import trial_public_moments_changed
 
 IMPORT_CHANGE_LIST = "admin/assets/change_list_import.html"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_FILES = 100
+MAX_NAME_LENGTH = 255
+# Seconds between reloads of a job page while the job is queued or running.
+JOB_REFRESH_SECONDS = 2
+logger = logging.getLogger(__name__)
 # What a user must be allowed to add to import each format.
 IMPORT_PERMISSIONS = {
     "profile": ("assets.add_asset", "assets.add_trial"),
@@ -71,10 +85,19 @@ class ImportForm(forms.Form):
         self.user = user
 
     def clean_files(self):
+        """Only what is quick to check: the worker parses the files (assets.services.imports)."""
         files = self.cleaned_data["files"]
+        if len(files) > MAX_UPLOAD_FILES:
+            raise forms.ValidationError(f"{len(files)} files; upload at most {MAX_UPLOAD_FILES} at a time.")
+        seen = set()
         for upload in files:
             if upload.size > MAX_UPLOAD_BYTES:
                 raise forms.ValidationError(f"{upload.name} is {upload.size // 1024} KB; the limit is 5 MB per file.")
+            if len(upload.name) > MAX_NAME_LENGTH:
+                raise forms.ValidationError(f"{upload.name[:40]}... has a name longer than {MAX_NAME_LENGTH} characters.")
+            if upload.name in seen:
+                raise forms.ValidationError(f"{upload.name} is uploaded twice.")
+            seen.add(upload.name)
         return files
 
     def clean_format(self):
@@ -86,6 +109,20 @@ class ImportForm(forms.Form):
 
 def _user_can_import(user) -> bool:
     return user.is_active and user.is_staff and any(user.has_perms(p) for p in IMPORT_PERMISSIONS.values())
+
+
+def _enqueue_import_job(job_id: int) -> None:
+    """After commit: hand the job to a worker (eagerly, in this process, without a broker). A broker that cannot be
+    reached fails the job with a message rather than the request, which has already stored it."""
+    from kombu.exceptions import OperationalError
+
+    from assets.tasks import run_import_job
+
+    try:
+        run_import_job.delay(job_id)
+    except (OperationalError, ConnectionError, TimeoutError):
+        logger.warning("import job %s: the task queue could not be reached", job_id, exc_info=True)
+        import_job_finish(job_id=job_id, error="The task queue could not be reached; upload the files again later.")
 
 
 class ImportLinkMixin:
@@ -270,6 +307,7 @@ class AssetAdmin(ImportLinkMixin, admin.ModelAdmin):
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="assets_import"),
+            path("import/<int:job_id>/", self.admin_site.admin_view(self.import_job_view), name="assets_import_job"),
             *super().get_urls(),
         ]
 
@@ -279,37 +317,46 @@ class AssetAdmin(ImportLinkMixin, admin.ModelAdmin):
         if not _user_can_import(request.user):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
-        outcomes = []
         if request.method == "POST" and form.is_valid():
-            uploads = form.cleaned_data["files"]
-            outcomes = list(
-                run_imports(
-                    fmt=form.cleaned_data["format"],
-                    files=[(upload.name, upload.read) for upload in uploads],
-                    total=len(uploads),
-                    dry_run=form.cleaned_data["dry_run"],
-                )
+            # Only quick checks happen here; the import runs on a worker (docs/deploy.md), and the job page shows it.
+            job = import_job_create(
+                user=request.user,
+                fmt=form.cleaned_data["format"],
+                files=[(upload.name, upload.read()) for upload in form.cleaned_data["files"]],
+                dry_run=form.cleaned_data["dry_run"],
             )
-            for outcome in outcomes:
-                if outcome.ok:
-                    messages.success(request, outcome.result.describe())
-                else:
-                    form.add_error("files", outcome.error)
-            if all(o.ok for o in outcomes):
-                return HttpResponseRedirect(reverse("admin:assets_import"))
+            transaction.on_commit(partial(_enqueue_import_job, job.pk))
+            return HttpResponseRedirect(job.get_absolute_url())
         context = {
             **self.admin_site.each_context(request),
             "title": "Import files",
             "subtitle": None,
             "opts": self.model._meta,
             "form": form,
-            "outcomes": outcomes,
             "formats": FORMATS,
+            "recent_jobs": m.ImportJob.objects.select_related("created_by")[:10],
         }
-        # A POST that gets here failed (an invalid form or a file that could not be imported): 400 with the
-        # errors shown, so scripts and tests see the failure (a 200 looked like success).
+        # A POST that gets here is an invalid upload: 400 with the errors shown, so scripts and tests see the
+        # failure (a 200 looked like success).
         status = 400 if request.method == "POST" else 200
         return TemplateResponse(request, "admin/assets/import.html", context, status=status)
+
+    def import_job_view(self, request, job_id: int):
+        """An import job's progress and per-file results; reloads itself every few seconds until the job finishes.
+        The same users as the Import page."""
+        if not _user_can_import(request.user):
+            raise PermissionDenied
+        job = get_object_or_404(m.ImportJob.objects.select_related("created_by"), pk=job_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import job {job.pk}",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "job": job,
+            "files": job.files.defer("data").order_by("position"),
+            "refresh_seconds": None if job.finished else JOB_REFRESH_SECONDS,
+        }
+        return TemplateResponse(request, "admin/assets/import_job.html", context)
 
 
 @admin.register(m.AssetAlias)
@@ -531,3 +578,57 @@ class ReadoutAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+
+
+# --- import jobs ---------------------------------------------------------------------------------------------------
+
+class _ReadOnly:
+    """Rows written by the import jobs only: viewable and searchable, never added or changed here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ImportJobFileInline(_ReadOnly, admin.TabularInline):
+    model = m.ImportJobFile
+    extra = 0
+    can_delete = False
+    fields = ("position", "name", "size", "status", "result", "error", "finished_at")  # never the bytes
+    readonly_fields = fields
+
+
+@admin.register(m.ImportJob)
+class ImportJobAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ("__str__", "created_by", "format", "dry_run", "status", "progress", "created_at", "finished_at", "job_page")
+    list_select_related = ("created_by",)
+    list_filter = ("status", "format", "dry_run")
+    search_fields = ("files__name", "created_by__username")
+    date_hierarchy = "created_at"
+    fields = ("created_by", "format", "dry_run", "status", "total_files", "done_files", "error",
+              "created_at", "started_at", "finished_at")
+    readonly_fields = fields
+    inlines = [ImportJobFileInline]
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        return f"{obj.done_files}/{obj.total_files}"
+
+    @admin.display(description="page")
+    def job_page(self, obj):
+        return format_html('<a href="{}">results</a>', obj.get_absolute_url())
+
+
+@admin.register(m.ImportJobFile)
+class ImportJobFileAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ("name", "job", "status", "size", "finished_at")
+    list_select_related = ("job",)
+    list_filter = ("status",)
+    search_fields = ("name", "error", "result")
+    fields = ("job", "position", "name", "size", "status", "result", "error", "finished_at")  # never the bytes
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data")

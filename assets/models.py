@@ -2,6 +2,7 @@
 
 This app knows nothing of questions, markets or forecasts (dependencies point assets <- markets <- forecasting).
 """
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -630,3 +631,75 @@ class PublicMoment(models.Model):
         it back to the site's zone)."""
         local = self.local_at
         return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+
+# --- admin import jobs ---------------------------------------------------------------------------------------------
+
+class ImportJob(models.Model):
+    """A batch of files uploaded on the admin's Import page, imported by a Celery worker (assets.tasks.run_import_job)
+    rather than inside the request: a profile of a few MB takes seconds to parse, longer than a web worker should wait.
+
+    The uploaded bytes are kept in the database (:class:`ImportJobFile`), not in the default storage: they are written
+    in the same transaction as the job, so the worker (often another host, with no shared disk) finds them as soon
+    as the task is enqueued on commit, and no file outlives or predates its job. Uploads are at most 5 MB each.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"  # every file imported
+        FAILED = "failed", "failed"  # finished, but at least one file failed (or the job could not run)
+
+    FINISHED = (Status.DONE, Status.FAILED)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="import_jobs")
+    format = models.CharField(max_length=10, help_text="auto, profile, news or ctgov (assets.importers.FORMATS).")
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_files = models.PositiveIntegerField(default=0)
+    done_files = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the job itself failed (a file's error is on the file).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"import job {self.pk} ({self.status}, {self.done_files}/{self.total_files} files)"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    def get_absolute_url(self):
+        return reverse("admin:assets_import_job", args=[self.pk])
+
+
+class ImportJobFile(models.Model):
+    """One uploaded file of an :class:`ImportJob`, its bytes and, once imported, its result or error."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        OK = "ok", "ok"
+        FAILED = "failed", "failed"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField(help_text="1, 2, ...: the order the files were uploaded in.")
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    result = models.TextField(blank=True, help_text="What the import created, updated or left unchanged.")
+    error = models.TextField(blank=True, help_text="file:line: what was expected.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="import_job_file_position_unique")]
+
+    def __str__(self):
+        return f"{self.name} ({self.status})"

@@ -254,6 +254,21 @@ def news_mentioning_trial(queryset: QuerySet[NewsItem], identifier: str) -> Quer
     return queryset.filter(pk__in=NewsItem.objects.filter(trials__in=trials).values("pk"))
 
 
+def news_about(*, trial_id: int | None, asset_id: int | None, limit: int) -> tuple[list[NewsItem], bool]:
+    """The newest ``limit`` news items that mention the trial or the asset (either may be None), newest first, and
+    whether there are more: one query (``limit + 1`` rows, an item mentioning both is listed once)."""
+    if trial_id is None and asset_id is None:
+        return [], False
+    mentions = Q(pk__in=[])
+    if trial_id is not None:
+        mentions |= Q(pk__in=NewsItem.trials.through.objects.filter(trial_id=trial_id).values("newsitem_id"))
+    if asset_id is not None:
+        mentions |= Q(pk__in=NewsItem.assets.through.objects.filter(asset_id=asset_id).values("newsitem_id"))
+    rows = list(NewsItem.objects.filter(mentions).only("pk", "date", "title", "source", "url", "body")
+                .order_by("-date", "-pk")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
 # --- timelines ---------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ import logging
 
 from celery import shared_task
 
+from assets.services.imports import import_job_run
 from assets.services.registry_sync import trial_registry_sync
 
 logger = logging.getLogger(__name__)
@@ -35,3 +36,12 @@ def sync_ctgov_trials(self, registry_ids: list[str] | None = None) -> dict:
     if transient and not self.request.is_eager and self.request.retries < self.max_retries:
         raise self.retry(kwargs={"registry_ids": transient}, countdown=RETRY_COUNTDOWN_SECONDS)
     return {**counts, "failed_ids": failed}
+
+
+@shared_task(acks_late=True)
+def run_import_job(job_id: int) -> str:
+    """Import the files of an admin upload (:func:`assets.services.imports.import_job_run`); returns the job's status.
+
+    Enqueued on commit by the admin's Import page. Safe to deliver twice (``acks_late``): a finished job is left
+    alone and a file whose result is recorded is not imported again."""
+    return import_job_run(job_id=job_id).status

@@ -1,5 +1,6 @@
-"""Admin for the forecasting app: profiles, forecasts (append-only, read-only here), proposed resolutions (with a
-"Confirm selected proposals" action) and the resolution audit trail (read-only).
+"""Admin for the forecasting app: profiles, bot tokens (read-only, never their keys), forecasts (append-only,
+read-only here), proposed resolutions (with a "Confirm selected proposals" action) and the resolution audit trail
+(read-only).
 
 The assets app's Readout admin is replaced by a subclass that proposes resolutions after a readout is saved, so a
 readout entered in the admin behaves like one entered on the staff page, the API or the importer. (assets cannot do
@@ -14,7 +15,7 @@ from assets.admin import ReadoutAdmin as AssetsReadoutAdmin
 from assets.errors import DomainError
 from assets.models import Readout
 from forecasting.accounts.login_views import ThrottledAdminAuthenticationForm
-from forecasting.accounts.models import Profile
+from forecasting.accounts.models import BotToken, Profile
 from forecasting.forecasts.forms import QuestionForm
 from forecasting.forecasts.models import Forecast
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
@@ -32,6 +33,24 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__email", "display_name")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
+
+
+@admin.register(BotToken)
+class BotTokenAdmin(ReadOnlyAdmin):
+    """Named API keys, read-only: who has which, when it was made and last used. Never the key nor its hash (only
+    the prefix users see on their own page, to tell keys apart). A revoked token is deleted
+    (``bot_token_revoke``, and every password change), so each row listed is live: there is no revoked column."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    list_filter = (("last_used_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "user__username", "user__email")
+    date_hierarchy = "created_at"
+    fields = ("name", "user", "prefix", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("key_hash")
 
 
 @admin.register(Forecast)

@@ -191,7 +191,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        # No SearchFilter by default: without search_fields it documents ?search= and ignores it. A list that
+        # searches names it with its search_fields (readouts, proposals) or has its own ``q`` (assets, questions).
     ],
     "DEFAULT_PARSER_CLASSES": [
         "forecasting.api.parsers.LenientConstantsJSONParser",

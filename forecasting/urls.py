@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("forecasting.accounts.api")),
     path("", include("forecasting.questions.api.urls")),
     path("", include("forecasting.resolution.api.urls")),
+    path("", include("forecasting.search.api")),
     path("", include("markets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The API docs run third-party UIs under the Content-Security-Policy: Swagger UI's set-up script is served as a
@@ -50,5 +51,6 @@ urlpatterns = [
     path("questions/", include("forecasting.questions.urls")),
     path("markets/", include("markets.page_urls")),
     path("staff/", include("forecasting.resolution.urls")),
+    path("search/", include("forecasting.search.urls")),
     path("", include("forecasting.scoring.urls")),
 ]

@@ -14,7 +14,7 @@ from assets.api import serializers as s
 from assets.filters import AssetFilter, CompanyFilter, NewsItemFilter, TrialFilter
 from assets.models import Endpoint, Indication, Trial
 
-# SearchFilter is a project default but these endpoints search with the FilterSets' ``q`` instead.
+# These endpoints search with the FilterSets' ``q`` (SearchFilter is not a project default: see settings).
 FILTER_BACKENDS = [DjangoFilterBackend, filters.OrderingFilter]
 
 

@@ -5,6 +5,7 @@ Pure Python (no Django), so the parsers built on it can be tested without a data
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -68,6 +69,8 @@ class ImportResult:
 
 # Characters that never belong in a text document; a file containing them is almost surely binary or corrupt.
 _FORBIDDEN_CONTROLS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"} | {"\x7f"}
+# One regex scan instead of a Python loop over every character (0.7 s for a 4.8 MB file).
+_FORBIDDEN_RE = re.compile("[" + re.escape("".join(sorted(_FORBIDDEN_CONTROLS))) + "]")
 
 
 def decode_text(filename: str, data: bytes) -> str:
@@ -91,12 +94,13 @@ def decode_text(filename: str, data: bytes) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for index, char in enumerate(text):
-        if char in _FORBIDDEN_CONTROLS:
-            line = text.count("\n", 0, index) + 1
-            raise ImportFileError(
-                filename, line, f"expected text, found the control character U+{ord(char):04X} (is this a binary file?)"
-            )
+    forbidden = _FORBIDDEN_RE.search(text)
+    if forbidden:
+        index, char = forbidden.start(), forbidden.group()
+        line = text.count("\n", 0, index) + 1
+        raise ImportFileError(
+            filename, line, f"expected text, found the control character U+{ord(char):04X} (is this a binary file?)"
+        )
     return unicodedata.normalize("NFC", text)
 
 

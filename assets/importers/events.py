@@ -50,6 +50,7 @@ _MET = [
     re.compile(r"\bread\s*-?\s*out\s+positive(?:ly)?\b", re.I),
     re.compile(r"\bstatistically\s+significant\s+(?:and\s+clinically\s+meaningful\s+)?improvements?\s+in\b", re.I),
 ]
+_TOPLINE_WORDS = ("primary", "statistical", "top", "futility", "read")
 _PRESENTED = [
     re.compile(r"(?i:\b(?:presented|reported|unveiled|shared|published|detailed|announced)\b)[^.;]{0,80}?\b(?i:at|in|during)\s+" + _VENUE),
     re.compile(r"\b(?:data|results|findings)\s+(?:were|was|have\s+been|has\s+been)\s+(?:presented|published|reported)\b", re.I),
@@ -102,12 +103,15 @@ def detect_events(sentence: str) -> list[EventMatch]:
     """
     events: list[EventMatch] = []
     topline = None
-    for pattern in _MISSED:
+    # Every topline pattern needs one of these words; most sentences of a long profile have none (issue 13).
+    folded = sentence.casefold()
+    maybe_topline = any(word in folded for word in _TOPLINE_WORDS)
+    for pattern in _MISSED if maybe_topline else ():
         m = pattern.search(sentence)
         if m and not _hypothetical_before(sentence, m.start()):
             topline = EventMatch("topline", "primary endpoint missed", m.start())
             break
-    if topline is None:
+    if topline is None and maybe_topline:
         for pattern in _MET:
             m = pattern.search(sentence)
             if m and not _hypothetical_before(sentence, m.start()):

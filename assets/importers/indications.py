@@ -78,6 +78,27 @@ def _initials(phrase: str) -> str:
     return "".join(part[0] for part in re.split(r"[\s/\-]+", phrase) if part).upper()
 
 
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    words = re.split(r"[\s\-]+", phrase)
+    return re.compile(r"(?<![\w-])" + r"[\s\-]+".join(re.escape(w) for w in words) + r"(?![\w-])", re.IGNORECASE)
+
+
+# Compiled once: a profile of a few MB has thousands of paragraphs, and building ~40 patterns and ~50 matching keys
+# per call was most of its import time (issue 13: a 4.8 MB profile took ~30 s to parse). Each pattern comes with a
+# word of its phrase (lower-cased) that a text must contain for the pattern to match, a cheap test before the regex.
+_KNOWN_PATTERNS: list[tuple[str, str, list[tuple[str, re.Pattern]], re.Pattern | None]] = [
+    (
+        abbreviation,
+        name,
+        [(max(re.split(r"[\s\-]+", p), key=len).casefold(), _phrase_pattern(p)) for p in [name, *phrasings]],
+        re.compile(r"(?<![\w-])" + re.escape(abbreviation) + r"(?![\w-])")
+        if len(abbreviation) >= _ABBREVIATION_ONLY_MIN else None,
+    )
+    for abbreviation, name, phrasings in KNOWN_INDICATIONS
+]
+_KNOWN_KEYS = frozenset(match_key(n) for _a, n, ps in KNOWN_INDICATIONS for n in [n, *ps])
+
+
 def find_indications(text: str) -> list[IndicationMention]:
     """Indication mentions in ``text`` in order of appearance, overlapping mentions resolved to the longest.
 
@@ -85,16 +106,16 @@ def find_indications(text: str) -> list[IndicationMention]:
     abbreviation when the text gives one in parentheses or uses the phrase's initials as a word ("RRMM").
     """
     candidates: list[IndicationMention] = []
-    words = set(re.findall(r"[A-Za-z][A-Za-z0-9]*", text))
-    for abbreviation, name, phrasings in KNOWN_INDICATIONS:
-        for phrase in [name, *phrasings]:
-            pattern = r"(?<![\w-])" + r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", phrase)) + r"(?![\w-])"
-            for m in re.finditer(pattern, text, re.IGNORECASE):
+    folded = text.casefold()
+    for abbreviation, name, phrase_patterns, abbreviation_pattern in _KNOWN_PATTERNS:
+        for needed, pattern in phrase_patterns:
+            if needed in folded:
+                for m in pattern.finditer(text):
+                    candidates.append(IndicationMention(name, abbreviation, m.start(), m.end()))
+        if abbreviation_pattern is not None and abbreviation in text:
+            for m in abbreviation_pattern.finditer(text):
                 candidates.append(IndicationMention(name, abbreviation, m.start(), m.end()))
-        if len(abbreviation) >= _ABBREVIATION_ONLY_MIN:
-            for m in re.finditer(r"(?<![\w-])" + re.escape(abbreviation) + r"(?![\w-])", text):
-                candidates.append(IndicationMention(name, abbreviation, m.start(), m.end()))
-    known_keys = {match_key(n) for _a, n, ps in KNOWN_INDICATIONS for n in [n, *ps]}
+    known_keys = _KNOWN_KEYS
     for m in _GENERIC_RE.finditer(text):
         phrase = m.group("phrase")
         words = phrase.split()

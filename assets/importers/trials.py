@@ -142,9 +142,10 @@ def find_trial_names(text: str, excluded: set[str]) -> list[tuple[str, int]]:
         if _shape_is_trial(token):
             found.append((token, m.start()))
             continue
-        caps_word = (token.replace("-", "").isalnum() and sum(c.isupper() for c in token) >= 3
-                     and re.match(r"[A-Z]", token) and not _DEV_CODE.match(token))
-        if caps_word and len(token) >= 4 and _context_says_trial(text, m.start(), m.end()):
+        # Cheapest tests first: this runs for every word of the text.
+        caps_word = (len(token) >= 4 and "A" <= token[0] <= "Z" and sum(c.isupper() for c in token) >= 3
+                     and token.replace("-", "").isalnum() and not _DEV_CODE.match(token))
+        if caps_word and _context_says_trial(text, m.start(), m.end()):
             found.append((token, m.start()))
     return found
 
@@ -360,6 +361,9 @@ def parse_endpoints(text: str) -> list[EndpointFacts]:
     ("primary endpoint PFS, key secondaries OS, ORR, MRD negativity, and HRQoL"; "met its primary PFS endpoint";
     "the primary endpoint is event-free survival"). Unknown phrases are kept only when they read like an endpoint.
     """
+    folded = text.casefold()
+    if "primary" not in folded and "secondar" not in folded:
+        return []  # every pattern below needs one of them; most paragraphs of a long profile have neither
     found: list[tuple[int, EndpointFacts]] = []
     for kind, pattern in _LIST_PATTERNS:
         for m in pattern.finditer(text):

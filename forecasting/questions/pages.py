@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assets.errors import DomainError
 from assets.paging import paginate
+from assets.selectors import news_about
 from forecasting.forecasts import selectors
 from forecasting.forecasts.forms import QuestionForm, add_domain_error, forecast_form_class, forecast_form_initial
 from forecasting.forecasts.models import Forecast
@@ -37,6 +38,7 @@ from markets.services import question_create, question_open, question_update
 
 # The question page lists the best forecasters; the full table is the scores CSV.
 QUESTION_PAGE_SCORES = 50
+QUESTION_PAGE_NEWS = 5  # the newest items on the trial and asset; the rest are on the trial's (else asset's) page
 
 SORTS = {
     "close": "Closing soonest",
@@ -203,6 +205,8 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
     distribution = _distribution(question, community.cdf_array()) if community is not None and question.is_numeric else None
     quantiles = selectors.community_quantiles(question=question, point=community) if community is not None else {}
     finite = selectors.finite_or_none
+    news, more_news = news_about(trial_id=question.trial_id, asset_id=question.asset_id, limit=QUESTION_PAGE_NEWS)
+    about = question.trial or question.asset
     chart_data = {
         "type": question.type,
         "unit": question.unit,
@@ -256,6 +260,8 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "range_min_text": format_number(question.range_min),
         "range_max_text": format_number(question.range_max),
         "now": now,
+        "news": news,
+        "news_more_url": f"{about.get_absolute_url()}#news" if more_news and about else "",
     }
 
 

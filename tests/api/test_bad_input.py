@@ -120,12 +120,18 @@ def test_import_readouts_refuses_nested_json_and_bad_text(db, tmp_path, text, ex
     assert not Readout.objects.exists()
 
 
-def test_admin_upload_of_a_deeply_nested_file_is_a_400_with_the_error_shown(db, staff_user):
+def test_admin_upload_of_a_deeply_nested_file_fails_its_job_with_the_error_shown(db, staff_user,
+                                                                              django_capture_on_commit_callbacks):
     client = Client(raise_request_exception=False)
     client.force_login(staff_user)
     upload = SimpleUploadedFile("deep.json", ("[" * 50_000 + "]" * 50_000).encode(), content_type="application/json")
-    response = client.post("/admin/assets/asset/import/", {"format": "ctgov", "files": [upload]})
-    assert response.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):  # the job's task is enqueued on commit
+        response = client.post("/admin/assets/asset/import/", {"format": "ctgov", "files": [upload]})
+    response = client.get(response["Location"])
+    # The upload becomes an import job (run eagerly here); its page shows the file failed, with the error.
+    from assets.models import ImportJob
+
+    assert response.status_code == 200 and ImportJob.objects.get().status == "failed"
     assert "deep.json:1:" in response.content.decode()
     assert not Trial.objects.exists()
 

@@ -72,6 +72,8 @@ TABLE = [
     Row("GET", "/api/v1/news/{id}/", public(), {"id": "news"}),
     Row("GET", "/api/v1/trials/", public()),
     Row("GET", "/api/v1/trials/{identifier}/", public(), {"identifier": "trial_acronym"}),
+    # Site search: public (drafts only in an admin's results).
+    Row("GET", "/api/v1/search/", public()),
     # Log-in: anyone may ask for a token with a username and password.
     Row("POST", "/api/v1/auth/token/", public(), body=lambda w: {"username": "owner", "password": PASSWORD}),
     # Your own API token: see, rotate, revoke (there is no way to name anyone else's).

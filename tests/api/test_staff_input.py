@@ -64,15 +64,20 @@ def test_json_logs_keep_the_request_id_on_djangos_4xx_lines(user, open_question)
     assert bad_request and all(line.get("request_id") == "req-4xx-123" for line in bad_request)
 
 
-def test_a_failed_admin_import_answers_400_with_the_errors_shown(client, staff_user):
+def test_a_failed_admin_import_shows_the_errors_on_its_job_page(client, staff_user, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from assets.models import Asset
 
     client.force_login(staff_user)
     bad = SimpleUploadedFile("bad.txt", b"Mezigdomide\nBMS\n", content_type="text/plain")
-    response = client.post("/admin/assets/asset/import/", {"format": "profile", "files": [bad]})
-    assert response.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):  # the job's task is enqueued on commit
+        response = client.post("/admin/assets/asset/import/", {"format": "profile", "files": [bad]})
+    response = client.get(response["Location"])
+    # The upload becomes an import job (run eagerly here); its page shows the failure with the file's error.
+    from assets.models import ImportJob
+
+    assert response.status_code == 200 and ImportJob.objects.get().status == "failed"
     assert "bad.txt:3: expected" in response.content.decode()
     assert not Asset.objects.exists()
     assert client.post("/admin/assets/asset/import/", {"format": "profile"}).status_code == 400  # no file

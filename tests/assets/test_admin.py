@@ -4,18 +4,24 @@ import datetime as dt
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Permission
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assets.models import Asset, NewsItem, Readout, Trial, TrialRegistryChange
+from assets.models import (
+    Asset,
+    ImportJob,
+    ImportJobFile,
+    NewsItem,
+    Readout,
+    Trial,
+    TrialRegistryChange,
+)
 from tests import factories
-from tests.assets.test_import_profile import DATA, SEED_PROFILE, db_snapshot, run
+from tests.assets.test_import_profile import DATA, SEED_PROFILE, run
 
 SEED_NEWS = "001_c57e25d1a3d0fbcd.txt"
 IMPORT_URL = "/admin/assets/asset/import/"
 ASSETS_MODELS = list(apps.get_app_config("assets").get_models())
-READ_ONLY_MODELS = {TrialRegistryChange}
+READ_ONLY_MODELS = {TrialRegistryChange, ImportJob, ImportJobFile}
 
 
 @pytest.fixture
@@ -36,12 +42,11 @@ def full_database(db, seeds_dir):
 
     PublicMoment.objects.create(trial=trial, kind="presentation", at=dt.datetime(2026, 12, 8, 15, tzinfo=dt.timezone.utc),
                                 timezone="America/New_York", meeting=Meeting.objects.first())
+    from assets.services.imports import import_job_create, import_job_run
+
+    import_job_run(job_id=import_job_create(user=None, fmt="profile", files=[("SUCCESSOR-2.txt", b"x\n")]).pk)
     for model in ASSETS_MODELS:
         assert model.objects.exists(), model
-
-
-def upload(name: str, data: bytes) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type="text/plain")
 
 
 # --- every model ---------------------------------------------------------------------------------------------------
@@ -116,98 +121,4 @@ def test_a_readout_added_in_the_admin_records_who_entered_it(db, staff_client, s
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Readout.objects.get().created_by == staff_user
 
-
-# --- the import page -----------------------------------------------------------------------------------------------
-
-def test_import_page_shows_the_form(db, staff_client):
-    response = staff_client.get(IMPORT_URL)
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert 'enctype="multipart/form-data"' in content and "ClinicalTrials.gov study (JSON)" in content
-
-
-def test_staff_uploads_both_seeds_at_once(db, staff_client, seeds_dir):
-    files = [upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes()), upload(SEED_NEWS, (seeds_dir / SEED_NEWS).read_bytes())]
-    response = staff_client.post(IMPORT_URL, {"format": "auto", "files": files}, follow=True)
-    assert response.redirect_chain == [(IMPORT_URL, 302)]
-    messages = [str(m) for m in response.context["messages"]]
-    assert any(m.startswith(f"{SEED_PROFILE}: created company Bristol-Myers Squibb") and "asset Mezigdomide" in m for m in messages)
-    assert any(m.startswith(f"{SEED_NEWS}: created news item 2026-03-09") for m in messages)
-    assert Asset.objects.get().name == "Mezigdomide"
-    assert NewsItem.objects.get().trials.get().acronym == "SUCCESSOR-2"
-    assert str(Trial.objects.get(acronym="SUCCESSOR-2").events.get()) == "topline: primary endpoint met, 2026-03-09"
-
-
-def test_uploading_the_same_profile_twice_reports_it_unchanged(db, staff_client, seeds_dir):
-    data = (seeds_dir / SEED_PROFILE).read_bytes()
-    staff_client.post(IMPORT_URL, {"format": "profile", "files": [upload(SEED_PROFILE, data)]})
-    before = db_snapshot()
-    response = staff_client.post(IMPORT_URL, {"format": "profile", "files": [upload(SEED_PROFILE, data)]}, follow=True)
-    assert any("unchanged company Bristol-Myers Squibb, asset Mezigdomide" in str(m) for m in response.context["messages"])
-    assert not any("updated" in str(m) for m in response.context["messages"])
-    assert db_snapshot() == before
-
-
-def test_a_ctgov_record_uploaded_with_its_format(db, staff_client):
-    response = staff_client.post(IMPORT_URL, {"format": "ctgov", "files": [upload("s.json", (DATA / "NCT05552976.json").read_bytes())]})
-    assert response.status_code == 302
-    assert Trial.objects.get().registry_id == "NCT05552976"
-
-
-def test_a_bad_file_shows_its_error_in_the_form_and_changes_nothing(db, staff_client, seeds_dir):
-    run("import_profile", seeds_dir / SEED_PROFILE)
-    before = db_snapshot()
-    response = staff_client.post(IMPORT_URL, {"format": "profile", "files": [upload("bad.txt", b"Mezigdomide\nBMS\n")]})
-    assert response.status_code == 400  # issue 13: a failed import is not a success
-    content = response.content.decode()
-    assert "bad.txt:3: expected a one-paragraph description on line 3" in content
-    assert "errorlist" in content
-    assert db_snapshot() == before
-
-
-def test_good_files_are_imported_beside_a_bad_one(db, staff_client, seeds_dir):
-    files = [upload("bad.json", b"{oops"), upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]
-    response = staff_client.post(IMPORT_URL, {"format": "auto", "files": files})
-    assert response.status_code == 400  # one file failed: the errors are shown with 400 (issue 13)
-    content = response.content.decode()
-    assert "bad.json:1:2: expected valid JSON" in content
-    assert Asset.objects.filter(name="Mezigdomide").exists()
-
-
-def test_dry_run_upload_saves_nothing(db, staff_client, seeds_dir):
-    files = [upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]
-    response = staff_client.post(IMPORT_URL, {"format": "profile", "files": files, "dry_run": "on"}, follow=True)
-    assert any("dry run: nothing saved" in str(m) for m in response.context["messages"])
-    assert not Asset.objects.exists()
-
-
-def test_an_upload_without_files_is_an_error(db, staff_client):
-    response = staff_client.post(IMPORT_URL, {"format": "profile"})
-    assert response.status_code == 400 and "This field is required." in response.content.decode()
-
-
-def test_non_staff_user_is_refused(client, user, seeds_dir):
-    client.force_login(user)
-    assert client.get(IMPORT_URL).status_code == 302
-    response = client.post(IMPORT_URL, {"format": "profile", "files": [upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]})
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    assert not Asset.objects.exists()
-
-
-def test_anonymous_user_is_sent_to_login(client, db):
-    response = client.get(IMPORT_URL)
-    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
-
-
-def test_staff_without_add_permissions_gets_403(client, db, seeds_dir):
-    clerk = factories.UserFactory(is_staff=True)
-    client.force_login(clerk)
-    assert client.get(IMPORT_URL).status_code == 403
-    clerk.user_permissions.add(Permission.objects.get(codename="add_newsitem"))
-    client.force_login(factories.UserFactory._meta.model.objects.get(pk=clerk.pk))
-    assert client.get(IMPORT_URL).status_code == 200
-    response = client.post(IMPORT_URL, {"format": "profile", "files": [upload(SEED_PROFILE, (seeds_dir / SEED_PROFILE).read_bytes())]})
-    assert "You are not allowed to add the records this format creates." in response.content.decode()
-    assert not Asset.objects.exists()
-    response = client.post(IMPORT_URL, {"format": "news", "files": [upload(SEED_NEWS, (seeds_dir / SEED_NEWS).read_bytes())]})
-    assert response.status_code == 302 and NewsItem.objects.get().date == dt.date(2026, 3, 9)
+# The Import page and its jobs: tests/assets/test_import_jobs.py.

@@ -33,7 +33,7 @@ def log_in(page, base_url):
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=username]", "amira")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
 
 
 def test_buy_yes_updates_balance_and_position(live_server, page, demo_market, amira, screenshot):

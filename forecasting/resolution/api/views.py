@@ -9,7 +9,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters, permissions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -179,6 +180,8 @@ class QuestionResolutionSerializer(serializers.ModelSerializer):
 # ----------------------------------------------------------------------------------------------------------------
 class ReadoutListCreateView(ListAPIView):
     serializer_class = ReadoutOutSerializer
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter, filters.SearchFilter]
+    search_fields = ["trial__acronym", "trial__registry_id", "trial__title", "endpoint__code", "source"]
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -228,6 +231,8 @@ class ReadoutListCreateView(ListAPIView):
 class ProposalListView(ListAPIView):
     serializer_class = ProposalSerializer
     permission_classes = [IsResolver]
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter, filters.SearchFilter]
+    search_fields = ["question__title", "question__slug", "readout__trial__acronym", "readout__trial__registry_id"]
 
     def get_queryset(self):
         qs = ProposedResolution.objects.select_related(
@@ -379,6 +384,7 @@ class QuestionUnresolveView(APIView):
 class QuestionResolutionEventsView(ListAPIView):
     serializer_class = ResolutionEventSerializer
     permission_classes = [permissions.AllowAny]
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]  # a handful of rows: no ?search=
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no question
