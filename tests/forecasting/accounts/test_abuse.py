@@ -14,7 +14,6 @@ from rest_framework.test import APIClient
 from forecasting.forecasts.models import Forecast
 from markets.models import Trade
 from markets.services import market_create
-from tests import factories
 from tests.markets.conftest import balance
 
 pytestmark = pytest.mark.django_db
