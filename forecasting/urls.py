@@ -11,6 +11,9 @@ from forecasting.questions.api.urls import router as questions_router
 
 # One router, so /api/v1/ has a single browsable root listing every app's endpoints.
 api_router = DefaultRouter(trailing_slash=True)
+# No ".json"-style format suffixes: the schema documents none, and on extra actions (community, forecasts) they
+# reached views that take no format argument (500). JSON is the only API format; CSV routes are named explicitly.
+api_router.include_format_suffixes = False
 for app_router in (assets_router, questions_router):
     api_router.registry.extend(app_router.registry)
 

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from markets.api.views import MarketLeaderboardView, MarketViewSet, MyTradesView, PortfolioView
 
 router = DefaultRouter(trailing_slash=True)
+router.include_format_suffixes = False  # as forecasting/urls.py: no undocumented ".json" routes
 router.include_root_view = False
 router.register("markets", MarketViewSet, basename="market")
 

@@ -180,3 +180,22 @@ def test_the_trade_form_refuses_a_unicode_digit_outcome(db):
     client.force_login(factories.UserFactory())
     response = client.post(f"/markets/{market.pk}/trade/", {"outcome": "\u00b2", "shares": "1"})
     assert response.status_code in (200, 302, 400)  # was 500: int("²")
+
+
+@pytest.mark.parametrize("suffix", ["community.json", "forecasts.json", "current.json"])
+def test_format_suffixes_on_question_actions_are_a_404_not_a_500(db, suffix):
+    """The router used to add ".json" routes that reached extra actions with a ``format`` argument they do not take."""
+    question = factories.QuestionFactory()
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get(f"/api/v1/questions/{question.pk}/{suffix}")
+    assert response.status_code == 404
+
+
+def test_format_suffix_on_the_market_tape_is_a_404_not_a_500(db, staff_user):
+    from django.test import Client
+
+    from markets.services import market_create
+
+    market = market_create(question=factories.QuestionFactory(), b=100, created_by=staff_user)
+    assert Client(raise_request_exception=False).get(f"/api/v1/markets/{market.pk}/trades.json").status_code == 404
