@@ -5,28 +5,27 @@ markets app applies that when ``assets.signals.public_moments_changed`` is sent 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from assets.errors import ValidationError
-from assets.models import Meeting, PublicMoment, Trial
+from assets.models import Meeting, PublicMoment, Trial, validate_timezone_name
 from assets.signals import public_moments_changed
 
 
 def timezone_validate(name: str, *, field: str = "timezone") -> ZoneInfo:
-    """The IANA zone ``name`` (e.g. "America/Chicago"). Raises ValidationError naming ``field``."""
+    """The IANA zone ``name`` (e.g. "America/Chicago"). Raises ValidationError naming ``field``
+    (the same rule as the models' ``validate_timezone_name``)."""
     if not isinstance(name, str) or not name:
         raise ValidationError("Give an IANA time zone such as America/Chicago or Europe/Berlin.", field=field)
     try:
-        if name not in available_timezones() and name != "UTC":
-            raise ZoneInfoNotFoundError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(
-            f"{name!r} is not an IANA time zone (e.g. America/Chicago, Europe/Berlin, UTC).", field=field
-        ) from None
+        validate_timezone_name(name)
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.messages[0], field=field) from None
+    return ZoneInfo(name)
 
 
 def moment_time(*, at: dt.datetime, tz_name: str, field: str = "at") -> dt.datetime:

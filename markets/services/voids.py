@@ -25,6 +25,7 @@ import datetime as dt
 from collections import defaultdict
 
 from markets.models import Market, Position, Trade, TradeVoid
+from markets.services.trading import position_apply_trade
 
 
 def late_trades(market: Market, *, known_at: dt.datetime) -> list[Trade]:
@@ -45,11 +46,10 @@ def positions_rebuild(market: Market, *, exclude: set[int], now: dt.datetime) ->
     in ``exclude``, and set the market's outstanding shares ``q`` to the positions' sums. Returns the new q.
 
     Precondition: the market row is locked (``select_for_update``) in the caller's transaction; positions are locked
-    here, in the global order (after the market and the accounts). Leaving out a suffix of the trades in time (all
+    here. Every trade on this market takes the market row first, so holding it, the position locks cannot deadlock
+    with a trade whatever accounts the caller locks later. Leaving out a suffix of the trades in time (all
     trades from some moment on) always replays a valid history, so no position goes below zero.
     """
-    from markets.services.trading import position_apply_trade  # trading imports ledger; avoid a module cycle
-
     positions = {
         (p.user_id, p.outcome): p
         for p in Position.objects.select_for_update().filter(market=market).order_by("pk")
