@@ -1,0 +1,1 @@
+"""Discussion: comments on questions and trials (threaded one level), their moderation, and forecasts attached to them."""
