@@ -16,6 +16,7 @@ from assets.errors import DomainError
 from assets.models import Readout
 from forecasting.accounts.login_views import ThrottledAdminAuthenticationForm
 from forecasting.accounts.models import BotToken, Profile
+from forecasting.discussion import admin as discussion_admin  # noqa: F401  (registers Comment, DiscussionLock)
 from forecasting.forecasts.forms import QuestionForm
 from forecasting.forecasts.models import Forecast
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent

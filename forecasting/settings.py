@@ -175,6 +175,8 @@ READOUT_EMAIL_VERIFICATION_MAX_AGE = env.int("READOUT_EMAIL_VERIFICATION_MAX_AGE
 # Requests larger than this are refused with 413 before any parsing happens.
 READOUT_MAX_BODY_BYTES = env.int("READOUT_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 READOUT_MAX_UPLOAD_BYTES = env.int("READOUT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# How long after posting the author may still edit a comment (forecasting.discussion.services.comment_edit).
+READOUT_COMMENT_EDIT_WINDOW_SECONDS = env.int("READOUT_COMMENT_EDIT_WINDOW_SECONDS", default=15 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = READOUT_MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -213,6 +215,8 @@ REST_FRAMEWORK = {
         "login": env.str("READOUT_RATE_LOGIN", default="30/min"),
         "tokens": env.str("READOUT_RATE_TOKENS", default="20/hour"),
         "verification": env.str("READOUT_RATE_VERIFICATION_EMAILS", default="5/hour"),
+        # Comment writes (post, reply, edit, delete), API and pages alike (forecasting.discussion).
+        "comments": env.str("READOUT_RATE_COMMENTS", default="10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -29,6 +29,7 @@ api_v1 = [
     path("", include(api_router.urls)),
     path("", include("assets.api.urls")),
     path("", include("forecasting.accounts.api")),
+    path("", include("forecasting.discussion.api.urls")),
     path("", include("forecasting.questions.api.urls")),
     path("", include("forecasting.resolution.api.urls")),
     path("", include("forecasting.search.api")),
@@ -55,5 +56,6 @@ urlpatterns = [
     path("markets/", include("markets.page_urls")),
     path("staff/", include("forecasting.resolution.urls")),
     path("search/", include("forecasting.search.urls")),
+    path("discussion/", include("forecasting.discussion.urls")),
     path("", include("forecasting.scoring.urls")),
 ]

@@ -51,6 +51,12 @@ class Comment(models.Model):
     def __str__(self):
         return f"Comment {self.pk} by {self.author_id}"
 
+    def get_absolute_url(self):
+        """The comment's permalink: redirects to its question's or trial's page, at its page of the discussion."""
+        from django.urls import reverse
+
+        return reverse("discussion:comment", args=[self.pk])
+
 
 class CommentRevision(models.Model):
     """The body a comment had before an edit (append-only), so moderators can see what was changed."""
