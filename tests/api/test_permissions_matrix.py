@@ -17,6 +17,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from forecasting.accounts.services import bot_token_create
+from forecasting.discussion.services import comment_create
 from forecasting.forecasts.services.forecasts import forecast_create
 from forecasting.models import Forecast, ProposedResolution
 from forecasting.resolution.services import readouts as readout_services
@@ -57,6 +58,7 @@ Q = {"id": "question"}
 RESOLVED = {"id": "resolved"}
 MARKET = {"id": "market"}
 PROPOSAL = {"id": "proposal"}
+COMMENT = {"id": "comment"}
 
 TABLE = [
     # Reference data (assets app): public reads.
@@ -140,6 +142,25 @@ TABLE = [
     Row("GET", "/api/v1/community/calibration/", public()),
     Row("GET", "/api/v1/users/{username}/calibration/", public(), {"username": "owner_username"}),
     Row("GET", "/api/v1/users/{username}/track-record/", public(), {"username": "owner_username"}),
+    # Discussion: public reads; logged-in comments and replies; the author alone edits and deletes (staff too are
+    # refused: they hide instead); staff hide, unhide, lock and unlock (unhide/unlock: nothing to undo, 409).
+    Row("GET", "/api/v1/questions/{id}/comments/", public(), Q),
+    Row("POST", "/api/v1/questions/{id}/comments/", logged_in(201), Q, lambda w: {"body": "HR 0.65, I think."}),
+    Row("POST", "/api/v1/questions/{id}/comments/lock/", admins_only(200), Q, lambda w: {"reason": "Heated"}),
+    Row("POST", "/api/v1/questions/{id}/comments/unlock/", admins_only(409), Q),
+    Row("GET", "/api/v1/trials/{identifier}/comments/", public(), {"identifier": "trial_acronym"}),
+    Row("POST", "/api/v1/trials/{identifier}/comments/", logged_in(201), {"identifier": "trial_acronym"},
+        lambda w: {"body": "Enrollment is complete."}),
+    Row("POST", "/api/v1/trials/{identifier}/comments/lock/", admins_only(200), {"identifier": "trial_acronym"},
+        lambda w: {}),
+    Row("POST", "/api/v1/trials/{identifier}/comments/unlock/", admins_only(409), {"identifier": "trial_acronym"}),
+    Row("GET", "/api/v1/comments/{id}/", public(), COMMENT),
+    Row("PATCH", "/api/v1/comments/{id}/", {"anonymous": 403, "owner": 200, "other": 403, "admin": 403}, COMMENT,
+        lambda w: {"body": "HR 0.6, on reflection."}),
+    Row("DELETE", "/api/v1/comments/{id}/", {"anonymous": 403, "owner": 204, "other": 403, "admin": 403}, COMMENT),
+    Row("POST", "/api/v1/comments/{id}/replies/", logged_in(201), COMMENT, lambda w: {"body": "Why?"}),
+    Row("POST", "/api/v1/comments/{id}/hide/", admins_only(200), COMMENT, lambda w: {"reason": "Off topic"}),
+    Row("POST", "/api/v1/comments/{id}/unhide/", admins_only(409), COMMENT),
 ]
 
 # Routes under /api/v1/ that are not operations of the schema (the schema itself and its viewers).
@@ -194,6 +215,7 @@ def world(db, eager_celery, django_capture_on_commit_callbacks):  # noqa: F811
     )
     proposal = ProposedResolution.objects.get(question=pending)
     bot_token, _ = bot_token_create(user=owner, name="owner-script")
+    comment = comment_create(author=owner, question=question, body="I expect a hazard ratio near 0.65.")
     return {
         "users": {"anonymous": None, "owner": owner, "other": other, "admin": staff},
         "owner": owner,
@@ -203,6 +225,7 @@ def world(db, eager_celery, django_capture_on_commit_callbacks):  # noqa: F811
         "market": market.pk,
         "proposal": proposal.pk,
         "bot_token": bot_token.pk,
+        "comment": comment.pk,
         "news": factories.NewsItemFactory().pk,
         "asset_slug": asset.slug,
         "company_slug": trial.sponsor.slug,

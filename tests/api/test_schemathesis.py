@@ -50,6 +50,12 @@ STAFF_OPERATIONS = {
     ("POST", "/api/v1/proposals/{id}/reject/"),
     ("POST", "/api/v1/questions/{id}/resolve/"),
     ("POST", "/api/v1/questions/{id}/unresolve/"),
+    ("POST", "/api/v1/comments/{id}/hide/"),
+    ("POST", "/api/v1/comments/{id}/unhide/"),
+    ("POST", "/api/v1/questions/{id}/comments/lock/"),
+    ("POST", "/api/v1/questions/{id}/comments/unlock/"),
+    ("POST", "/api/v1/trials/{identifier}/comments/lock/"),
+    ("POST", "/api/v1/trials/{identifier}/comments/unlock/"),
 }
 # Logging in is fuzzed anonymously (a token header would be ignored anyway).
 ANONYMOUS_OPERATIONS = {("POST", "/api/v1/auth/token/")}

@@ -20,6 +20,11 @@ THROTTLED = {
     ("DELETE", "/api/v1/me/token/"): "tokens",
     ("POST", "/api/v1/me/bot-tokens/"): "tokens",
     ("DELETE", "/api/v1/me/bot-tokens/{id}/"): "tokens",
+    ("POST", "/api/v1/questions/{id}/comments/"): "comments",
+    ("POST", "/api/v1/trials/{identifier}/comments/"): "comments",
+    ("PATCH", "/api/v1/comments/{id}/"): "comments",
+    ("DELETE", "/api/v1/comments/{id}/"): "comments",
+    ("POST", "/api/v1/comments/{id}/replies/"): "comments",
 }
 WRITE_ROWS = [row for row in TABLE if row.method in WRITES]
 

@@ -5,8 +5,17 @@ from rest_framework import serializers
 from forecasting.discussion.services import MAX_BODY_LENGTH, MAX_REASON_LENGTH
 
 
+class TextField(serializers.CharField):
+    """A CharField that takes only JSON strings (DRF's turns 5 into "5")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(
+    body = TextField(
         trim_whitespace=False, allow_blank=True,
         help_text=f"Markdown, 1 to {MAX_BODY_LENGTH:,} characters after trimming. Raw HTML is shown as text.",
     )
@@ -17,12 +26,12 @@ class CommentCreateSerializer(serializers.Serializer):
 
 
 class CommentEditSerializer(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False, allow_blank=True,
+    body = TextField(trim_whitespace=False, allow_blank=True,
                                  help_text="The new Markdown text.")
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = TextField(
         required=False, allow_blank=True, default="", trim_whitespace=False, max_length=MAX_REASON_LENGTH * 2,
         help_text=f"Why (at most {MAX_REASON_LENGTH} characters); required to hide a comment.",
     )

@@ -91,6 +91,8 @@ class _TargetCommentsView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     pagination_class = CommentPagination
     serializer_class = s.ThreadSerializer
+    queryset = Comment.objects.none()  # for the schema only; the selectors build the real queries
+    filter_backends = []  # the order is fixed: oldest first
     throttle_scope = "comments"
 
     def target(self, request, **kwargs) -> dict:
