@@ -48,8 +48,9 @@ def _flash_error(request, target, exc: DomainError, *, form: str, body: str = ""
     field = exc.field if exc.field in FORM_FIELDS else "__all__"
     if field == "parent":
         field = "__all__"
+    # The message also heads the section: the form it belongs to may no longer be shown (edit window over).
     _flash(request, target, level="error", form=form, body=body, errors={field: [exc.message]},
-           text="Your comment was not saved: see the message by the form." if form else exc.message)
+           text=f"Not saved: {exc.message}")
 
 
 def _target_url(target, *, page: int | None = None, anchor: str = "discussion") -> str:
