@@ -258,4 +258,5 @@ def discussion_context(request, target) -> dict:
         "errors": (flash or {}).get("errors", {}),
         "edit_minutes": int(services.edit_window().total_seconds() // 60),
         "max_length": services.MAX_BODY_LENGTH,
+        "max_length_text": f"{services.MAX_BODY_LENGTH:,}",
     }

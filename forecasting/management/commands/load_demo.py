@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from assets.demo import assets_demo_load
+from forecasting.discussion.demo import discussion_demo_load
 from forecasting.forecasts.demo import forecasters_demo_load, forecasts_demo_load
 from forecasting.resolution.demo import resolution_demo_load
 from markets.demo import questions_demo_load
@@ -19,6 +20,7 @@ def demo_load() -> list[str]:
     users = forecasters_demo_load()
     lines += markets_demo_load()
     lines += forecasts_demo_load(questions, users)
+    lines += discussion_demo_load(questions, users)
     lines += resolution_demo_load()
     return lines
 
