@@ -87,6 +87,12 @@ def _forecast_id(request):
     return int(raw)
 
 
+def _page_number(raw) -> int | None:
+    """The page the form was posted from (to come back to it), or None when it is not a sensible number."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 else None
+
+
 def _login_first(request, target):
     return redirect_to_login(_target_url(target, anchor="discussion-form"))
 
@@ -106,7 +112,7 @@ def comment_post(request, kind: str, pk):
                                           **{kind: target})
     except DomainError as exc:
         _flash_error(request, target, exc, form="new", body=body)
-        return redirect(_target_url(target, page=request.POST.get("page") or None, anchor="discussion-form"))
+        return redirect(_target_url(target, page=_page_number(request.POST.get("page")), anchor="discussion-form"))
     _flash(request, target, text="Your comment is posted.")
     return redirect(selectors.comment_target_url(comment=comment))
 

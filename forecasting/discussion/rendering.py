@@ -33,7 +33,7 @@ def _sanitize(html: str) -> str:
     )
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)  # a page renders at most a few hundred bodies
 def render_markdown(body: str) -> str:
     """``body`` (Markdown as typed) as sanitized HTML, safe to mark safe in a template. Pure: cached by body."""
     return _sanitize(_md.render(body)).strip()

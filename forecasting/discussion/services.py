@@ -16,7 +16,7 @@ import datetime as dt
 import unicodedata
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assets.errors import PermissionDenied, StateError, ValidationError
@@ -250,10 +250,15 @@ def discussion_lock(
     reason = validate_text("" if reason is None else reason, field="reason").strip()
     if len(reason) > MAX_REASON_LENGTH:
         raise ValidationError(f"reason must be at most {MAX_REASON_LENGTH} characters.", field="reason")
-    with transaction.atomic():
-        if DiscussionLock.objects.select_for_update().filter(**target).exists():
-            raise StateError("This discussion is already locked.", code="locked")
-        return DiscussionLock.objects.create(locked_by=user, locked_at=at or timezone.now(), reason=reason, **target)
+    already = StateError("This discussion is already locked.", code="locked")
+    if DiscussionLock.objects.filter(**target).exists():
+        raise already
+    try:
+        with transaction.atomic():
+            return DiscussionLock.objects.create(locked_by=user, locked_at=at or timezone.now(), reason=reason,
+                                                 **target)
+    except IntegrityError:  # another moderator locked it a moment ago (one lock per question or trial)
+        raise already from None
 
 
 def discussion_unlock(*, user, question: Question | None = None, trial: Trial | None = None) -> None:

@@ -178,3 +178,38 @@ def test_the_section_queries_are_constant(open_question, n, django_assert_max_nu
     with django_assert_max_num_queries(7):
         context = discussion_context(request, open_question)
     assert len(context["threads"]) == min(n, 20)
+
+
+def test_a_refused_post_returns_to_the_page_it_came_from(open_question, author):
+    for i in range(25):
+        services.comment_create(author=author, question=open_question, body=f"c{i}")
+    client = logged_in(author)
+    for page_field, expected in (("2", "?comments_page=2#discussion-form"), ("1", "#discussion-form"),
+                                 ("x", "#discussion-form"), ("9" * 40, "#discussion-form")):
+        response = client.post(f"/discussion/question/{open_question.pk}/comments/",
+                               {"body": " ", "page": page_field})
+        assert response.status_code == 302 and response["Location"] == open_question.get_absolute_url() + expected
+
+
+def test_page_posts_share_the_comments_rate_limit_with_the_api(open_question, author, settings):
+    from rest_framework.test import APIClient
+
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "comments": "2/min"}}
+    client = logged_in(author)
+    assert client.post(f"/discussion/question/{open_question.pk}/comments/", {"body": "one"}).status_code == 302
+    api = APIClient()
+    api.force_authenticate(author)
+    assert api.post(f"/api/v1/questions/{open_question.pk}/comments/", {"body": "two"},
+                    format="json").status_code == 201
+    third = client.post(f"/discussion/question/{open_question.pk}/comments/", {"body": "three"})
+    assert third.status_code == 429 and int(third["Retry-After"]) > 0
+    assert Comment.objects.count() == 2
+
+
+def test_unknown_ids_are_404_not_500(author):
+    client = logged_in(author)
+    assert client.post("/discussion/question/999999999999999999/comments/", {"body": "x"}).status_code == 404
+    assert client.post("/discussion/comments/999999999999999999/reply/", {"body": "x"}).status_code == 404
+    assert client.get("/discussion/comments/99999999999999999999999/").status_code == 404
+    assert client.post("/discussion/widget/1/comments/", {"body": "x"}).status_code == 404

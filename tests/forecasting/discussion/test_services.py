@@ -382,3 +382,15 @@ def test_a_numeric_cdf_forecast_is_read_from_its_cdf(open_numeric_question, auth
     chip = view_of(comment, reader).forecast
     assert chip.median == pytest.approx(40 * 0.5 / 0.95, rel=1e-6)
     assert chip.text.startswith("median 21.1 months")
+
+
+def test_locking_twice_at_once_is_a_409_not_a_500(open_question, moderator, monkeypatch):
+    from forecasting.discussion.models import DiscussionLock
+
+    services.discussion_lock(user=moderator, question=open_question)
+    # The other moderator's check ran before the first lock committed: the unique row refuses the second.
+    real_filter = DiscussionLock.objects.filter
+    monkeypatch.setattr(DiscussionLock.objects, "filter", lambda **kw: real_filter(pk=-1))
+    with pytest.raises(StateError):
+        services.discussion_lock(user=moderator, question=open_question)
+    assert real_filter(question=open_question).count() == 1
