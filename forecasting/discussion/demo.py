@@ -10,12 +10,12 @@ from forecasting.discussion.services import comment_create
 from forecasting.forecasts.models import ForecasterQuestion
 
 THREADS = [
-    ("The topline said the primary endpoint was met 'with a clinically meaningful improvement'. Sponsors say that "
-     "even for modest effects, so I am staying near the base rate for **HR < 0.7**.",
+    (("The topline said the primary endpoint was met 'with a clinically meaningful improvement'. Sponsors say "
+      "that even for modest effects, so I am staying near the base rate for **HR < 0.7**."),
      ["Carfilzomib backbones have produced deep effects before, though: *see* the IKEMA and CANDOR curves.",
       "Fair, but the control arm here is stronger than in those trials."]),
-    ("Worth reading the [ClinicalTrials.gov record](https://clinicaltrials.gov/) for the amended enrollment: the "
-     "event count at the interim matters more than the headline.", []),
+    (("Worth reading the [ClinicalTrials.gov record](https://clinicaltrials.gov/) for the amended enrollment: "
+      "the event count at the interim matters more than the headline."), []),
 ]
 
 

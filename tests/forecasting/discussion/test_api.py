@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from forecasting.accounts.models import Profile
 from forecasting.discussion import services
 from forecasting.discussion.models import Comment
 from forecasting.forecasts.services.forecasts import forecast_create

@@ -114,8 +114,8 @@ def test_raw_html_is_shown_as_text():
     ("line one\nline two", "<p>line one<br>\nline two</p>"),
     ("[ESMO](https://www.esmo.org/)", '<p><a href="https://www.esmo.org/" rel="nofollow noopener ugc">ESMO</a></p>'),
     ("<https://clinicaltrials.gov/study/NCT05552976>",
-     '<p><a href="https://clinicaltrials.gov/study/NCT05552976" rel="nofollow noopener ugc">'
-     "https://clinicaltrials.gov/study/NCT05552976</a></p>"),
+     ('<p><a href="https://clinicaltrials.gov/study/NCT05552976" rel="nofollow noopener ugc">'
+      "https://clinicaltrials.gov/study/NCT05552976</a></p>")),
     ("[mail](mailto:team@example.com)", '<p><a href="mailto:team@example.com" rel="nofollow noopener ugc">mail</a></p>'),
 ])
 def test_allowed_markdown_renders(markdown, html):
