@@ -105,3 +105,44 @@ def test_forecast_a_date_question_with_date_pickers_and_see_the_date_axis_charts
     assert Forecast.objects.count() == before
     assert page.js_errors == []
 
+
+
+def test_staff_create_a_date_question_and_resolve_it_with_date_pickers(live_server, page, successor2, screenshot):
+    User.objects.create_user(username="curator", password=PASSWORD, is_staff=True, is_superuser=True)
+    base = live_server.url
+    log_in(page, base, "curator")
+    page.goto(f"{base}/questions/new/")
+    page.fill("input[name=title]", "When will the FDA decide on mezigdomide?")
+    page.select_option("select[name=type]", "date")
+    assert page.locator("input[name=range_min_date]").is_visible()
+    assert not page.locator("input[name=range_min]").is_visible()  # the numeric range is hidden
+    assert page.locator("input[name=range_min_date]").get_attribute("type") == "date"
+    page.fill("textarea[name=resolution_criteria]", "The date of the FDA's action, as announced.")
+    now = timezone.now()
+    page.fill("input[name=open_time]", (now - dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=scheduled_close_time]", (now + dt.timedelta(days=200)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=range_min_date]", "2026-01-01")
+    page.fill("input[name=range_max_date]", "2028-12-31")
+    page.check("input[name=open_upper_bound]")
+    page.check("input[name=publish]")
+    screenshot(page, "date-staff-form")
+    page.click("button[type=submit]:has-text('Create question')")
+    page.wait_for_load_state()
+    question = Question.objects.get()
+    assert question.is_date and date_axis.iso(question.range_max) == "2028-12-31" and question.open_upper_bound
+    assert "1 Jan 2026 to 31 Dec 2028" in page.locator("[data-testid=date-range]").inner_text()
+
+    page.goto(f"{base}/staff/questions/{question.slug}/resolve/")
+    outcome = page.locator("input[name=outcome]")
+    assert outcome.get_attribute("type") == "date"
+    outcome.fill((now - dt.timedelta(days=1)).date().isoformat())
+    page.fill("input[name=known_at]", (now - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=source]", "FDA press release")
+    page.click("button[type=submit]:has-text('Resolve')")
+    page.wait_for_load_state()
+    question.refresh_from_db()
+    assert question.status == Question.Status.RESOLVED
+    assert date_axis.seconds_to_date(question.outcome) == (now - dt.timedelta(days=1)).date()
+    page.goto(base + question.get_absolute_url())
+    assert date_axis.format_day(question.outcome) in page.locator("main").inner_text()
+    assert page.js_errors == []
