@@ -196,6 +196,6 @@ def test_the_staff_form_creates_a_date_question_from_date_pickers(db, staff_user
 def test_the_resolution_email_words_the_outcome_as_a_date(date_question):
     from forecasting.notifications.services import outcome_text
 
-    question_resolve(question=date_question, outcome=date_axis.parse_date("2027-06-15"),
-                     known_at=timezone.now() - dt.timedelta(hours=1))
-    assert outcome_text(date_question) == "15 Jun 2027"
+    question = question_resolve(question=date_question, outcome=date_axis.parse_date("2027-06-15"),
+                                known_at=timezone.now() - dt.timedelta(hours=1))
+    assert outcome_text(question) == "15 Jun 2027"
