@@ -14,7 +14,7 @@ class AxisDateField(serializers.Field):
 
     Read: the date for a date question, null for any other type. Write: the date becomes the column's value in
     POSIX seconds at 00:00 UTC and takes precedence over a number sent for the column itself; sending it for a
-    question that is not a date question is a 400 naming this field.
+    question that is not a date question is a 400 naming this field; null is the same as leaving it out.
     """
 
     def __init__(self, attr: str, **kwargs):
@@ -28,7 +28,14 @@ class AxisDateField(serializers.Field):
     def to_representation(self, question):
         return date_axis.iso(getattr(question, self.attr)) if question.is_date else None
 
+    def validate_empty_values(self, data):
+        if data is None:  # null (the schema's "nullable") means "not given": the column keeps its own value
+            return False, None
+        return super().validate_empty_values(data)
+
     def to_internal_value(self, data):
+        if data is None:
+            return {}
         try:
             seconds = date_axis.parse_date(data)
         except date_axis.DateInputError as exc:

@@ -74,6 +74,12 @@ def test_staff_create_a_date_question_with_iso_dates(staff_api):
     assert body["open_lower_bound"] is True
     edited = staff_api.patch(f"/api/v1/questions/{body['id']}/", {"range_max_date": "2028-06-30"}, format="json")
     assert edited.status_code == 200 and edited.json()["range_max_date"] == "2028-06-30"
+    unchanged = staff_api.patch(f"/api/v1/questions/{body['id']}/", {"range_max_date": None}, format="json")
+    assert unchanged.status_code == 200 and unchanged.json()["range_max_date"] == "2028-06-30"
+    numeric_body = {**question_body(type="numeric", range_min=1, range_max=2), "range_min_date": None,
+                    "range_max_date": None}
+    numeric = staff_api.post("/api/v1/questions/", numeric_body, format="json")
+    assert numeric.status_code == 201 and numeric.json()["range_min_date"] is None
 
 
 @pytest.mark.parametrize("overrides, field", [
