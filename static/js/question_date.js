@@ -120,7 +120,8 @@
         scales: {
           x: { type: "time", min: open, max: end + 0.015 * (end - open), time: { tooltipFormat: "d MMM yyyy, HH:mm" },
                ticks: { maxRotation: 0, autoSkipPadding: 16 }, grid: { display: false } },
-          y: dateAxis(data),
+          // Dates with their year: the range often spans two years.
+          y: Object.assign(dateAxis(data), { ticks: { maxTicksLimit: 8, callback: function (v) { return day(v / 1000); } } }),
         },
         plugins: {
           legend: { position: "bottom", labels: { boxWidth: 12, filter: function (item) { return item.text !== "10th percentile"; } } },
