@@ -7,13 +7,18 @@ closes a year from now.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 
 from django.utils import timezone
 
+from assets.errors import DomainError
 from assets.models import Endpoint, Trial
 from markets import date_axis
+from markets.buckets import bucket_bounds
 from markets.models import Market, Question
-from markets.services import market_create, question_create
+from markets.selectors import market_prices
+from markets.services import market_create, question_create, trade_buy_budget
 
 DATE_SLUG = "successor-2-full-pfs-presentation-date"
 
@@ -30,10 +35,43 @@ def date_demo_window(now: dt.datetime | None = None) -> dict:
     }
 
 
-def date_question_demo_load() -> tuple[list[str], Question | None]:
+def _date_trades(market: Market, users, *, seed: int = 20261204) -> int:
+    """A seeded history of budget buys: each trader believes the presentation is about six months after the range
+    opens (normal, sd 60 days) and buys the bucket the market underprices most by that belief."""
+    rng = random.Random(seed)
+    question = market.question
+    bounds = bucket_bounds(K=market.n, range_min=question.range_min, range_max=question.range_max, log_scale=False)
+    centre = question.range_min + 210 * date_axis.SECONDS_PER_DAY
+    sd = 60 * date_axis.SECONDS_PER_DAY
+
+    def belief_cdf(x: float) -> float:
+        return 0.5 * (1 + math.erf((x - centre) / (sd * math.sqrt(2))))
+
+    edges = [0.0, *(belief_cdf(hi) for _, hi in bounds[:-1]), 1.0]
+    belief = [b - a for a, b in zip(edges, edges[1:])]
+    start = market.created_at
+    end = timezone.now() - dt.timedelta(hours=1)
+    if end <= start:
+        return 0
+    span = (end - start).total_seconds()
+    made = 0
+    for at in sorted(start + dt.timedelta(seconds=rng.uniform(0, span)) for _ in range(24)):
+        prices = market_prices(market)
+        outcome = max(range(market.n), key=lambda k: belief[k] - prices[k])
+        try:
+            trade_buy_budget(market=market, user=rng.choice(users), outcome=outcome, budget=rng.randint(5, 30), at=at)
+        except DomainError:
+            continue  # a trader out of points sits this one out
+        market.refresh_from_db()
+        made += 1
+    return made
+
+
+def date_question_demo_load(users=()) -> tuple[list[str], Question | None]:
     """Create the date question "When will the full SUCCESSOR-2 PFS results first be presented?" (open upper
     bound: the data could slip past the range) bound to the PFS hazard-ratio readout, and open its market (K = 10
-    date buckets, b = 100). Returns (summary lines, the question)."""
+    date buckets, b = 100) with a history of trades by ``users`` (who already hold their starting points). Returns
+    (summary lines, the question)."""
     existing = Question.objects.filter(slug=DATE_SLUG).first()
     if existing is not None:
         return [], existing
@@ -68,5 +106,6 @@ def date_question_demo_load() -> tuple[list[str], Question | None]:
     if not Market.objects.filter(question=question).exists():
         market = market_create(question=question, b=100, buckets=10,
                                at=min(question.open_time + dt.timedelta(days=1), timezone.now()))
-        lines.append(f"market: {question.title} (b = 100, {market.n} date buckets)")
+        trades = _date_trades(market, list(users)) if users else 0
+        lines.append(f"market: {question.title} (b = 100, {market.n} date buckets, {trades} trades)")
     return lines, question

@@ -21,7 +21,7 @@ def demo_load() -> list[str]:
     users = forecasters_demo_load()
     lines += markets_demo_load()
     lines += forecasts_demo_load(questions, users)
-    date_lines, date_question = date_question_demo_load()
+    date_lines, date_question = date_question_demo_load(users=users)
     lines += date_lines + date_forecasts_demo_load(date_question, users)
     lines += resolution_demo_load()
     return lines

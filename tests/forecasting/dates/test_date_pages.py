@@ -92,6 +92,7 @@ def test_the_demo_has_a_date_question_on_successor_2_relative_to_today(db):
     assert date_axis.seconds_to_date(question.range_min) == today - dt.timedelta(days=30)
     assert date_axis.seconds_to_date(question.range_max) == today + dt.timedelta(days=480)
     assert question.forecaster_count >= 5 and question.market.n == 10
+    assert question.market.trade_count >= 10  # a price history over the date buckets
     assert all(f.input["quantiles"]["0.5"].count("-") == 2 for f in Forecast.objects.filter(question=question))
     before = Forecast.objects.count()
     demo_load()  # idempotent
