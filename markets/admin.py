@@ -74,7 +74,7 @@ class QuestionAdmin(admin.ModelAdmin):
                 for question in queryset:
                     try:
                         market = market_create(question=question, b=form.cleaned_data["b"],
-                                               buckets=form.cleaned_data["buckets"] if question.is_numeric else None,
+                                               buckets=form.cleaned_data["buckets"] if question.is_continuous else None,
                                                created_by=request.user)
                     except DomainError as exc:
                         self.message_user(request, f"{question}: {exc.message}", messages.ERROR)

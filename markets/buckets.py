@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from markets import lmsr
+from markets import date_axis, lmsr
 
 CDF_GRID_SIZE = 201
 
@@ -75,12 +75,29 @@ def bucket_labels(*, K: int, range_min: float, range_max: float, log_scale: bool
     return labels
 
 
+def date_bucket_labels(*, K: int, range_min: float, range_max: float) -> list[str]:
+    """A date question's buckets as date ranges, each edge at its nearest date (markets.date_axis):
+    "by 7 Feb 2027", "7 Feb – 16 Mar 2027", ..., "after 24 Nov 2027" (the end buckets absorb earlier/later dates)."""
+    bounds = bucket_bounds(K=K, range_min=range_min, range_max=range_max, log_scale=False)
+    labels = []
+    for j, (lo, hi) in enumerate(bounds):
+        if j == 0:
+            labels.append(f"by {date_axis.format_day(hi)}")
+        elif j == K - 1:
+            labels.append(f"after {date_axis.format_day(lo)}")
+        else:
+            labels.append(date_axis.format_day_range(lo, hi))
+    return labels
+
+
 def outcome_labels(market) -> list[str]:
     """Labels of a market's outcomes: ["NO", "YES"] for binary, bucket ranges for numeric. ``market`` needs ``n``
     and ``question`` (type, range, scale, unit)."""
     question = market.question
     if question.is_binary:
         return ["NO", "YES"]
+    if question.is_date:
+        return date_bucket_labels(K=market.n, range_min=question.range_min, range_max=question.range_max)
     return bucket_labels(K=market.n, range_min=question.range_min, range_max=question.range_max,
                          log_scale=question.log_scale, unit=question.unit)
 

@@ -40,6 +40,7 @@ class Question(models.Model):
     class Type(models.TextChoices):
         BINARY = "binary", "Binary"
         NUMERIC = "numeric", "Numeric"
+        DATE = "date", "Date"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -82,7 +83,8 @@ class Question(models.Model):
         "Questions on a trial take the earliest of the trial's public moments.",
     )
 
-    # Numeric questions (SCORING.md section 3).
+    # Numeric questions (SCORING.md section 3). Date questions use the same columns in POSIX seconds (UTC) at whole
+    # days, never on a log scale (markets.date_axis, docs/scoring.md "Date questions").
     range_min = models.FloatField(null=True, blank=True)
     range_max = models.FloatField(null=True, blank=True)
     unit = models.CharField(max_length=40, blank=True)
@@ -145,6 +147,7 @@ class Question(models.Model):
             models.CheckConstraint(
                 condition=Q(log_scale=False) | Q(range_min__gt=0), name="question_log_scale_positive_min"
             ),
+            models.CheckConstraint(condition=~Q(type="date", log_scale=True), name="question_date_no_log_scale"),
         ]
 
     def __str__(self):
@@ -160,6 +163,16 @@ class Question(models.Model):
     @property
     def is_numeric(self) -> bool:
         return self.type == self.Type.NUMERIC
+
+    @property
+    def is_date(self) -> bool:
+        """A numeric question on a time axis (range, quantiles and outcome in POSIX seconds, markets.date_axis)."""
+        return self.type == self.Type.DATE
+
+    @property
+    def is_continuous(self) -> bool:
+        """Forecasts are 201-point CDFs over [range_min, range_max] (numeric and date questions)."""
+        return self.type in (self.Type.NUMERIC, self.Type.DATE)
 
     @property
     def open_bound_count(self) -> int:

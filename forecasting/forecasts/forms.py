@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from assets.errors import DomainError
 from assets.validators import TextValidator
+from forecasting.forecasts.forms_date import DateForecastForm, date_form_initial
+from forecasting.forecasts.forms_date_range import DATE_RANGE_FIELDS, date_range_clean, date_range_fields_add
 from forecasting.forecasts.services.forecasts import MAX_RATIONALE_LENGTH
 from markets.models import Question
 from markets.services import QUESTION_EDITABLE_FIELDS, QUESTION_FROZEN_AFTER_OPEN, question_validate
@@ -130,6 +132,8 @@ class NumericForecastForm(_ForecastForm):
 
 
 def forecast_form_class(question: Question):
+    if question.is_date:
+        return DateForecastForm
     return BinaryForecastForm if question.is_binary else NumericForecastForm
 
 
@@ -140,6 +144,8 @@ def forecast_form_initial(question: Question, forecast) -> dict:
     if question.is_binary and forecast.probability is not None:
         # "35", not "35.0": the number input shows what the forecaster would type.
         return {"percent": f"{forecast.probability * 100:.1f}".rstrip("0").rstrip(".")}
+    if question.is_date:
+        return date_form_initial(forecast)
     quantiles = (forecast.input or {}).get("quantiles") or {}
     initial = {}
     for name, level in QUANTILE_FIELDS:
@@ -230,9 +236,11 @@ class QuestionForm(forms.ModelForm):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Cannot change once the question is open (forecasts depend on it)."
             del self.fields["publish"]  # already published
+        date_range_fields_add(self)
 
     def clean(self):
         cleaned = super().clean()
+        date_range_clean(self, cleaned)
         if self.errors:
             return cleaned
         candidate = copy.copy(self.instance)
@@ -265,5 +273,6 @@ class QuestionForm(forms.ModelForm):
     def service_fields(self) -> dict:
         """What to pass to question_create / question_update: all editable fields on create, the changed ones on
         edit (so an unchanged frozen field is never sent)."""
-        names = QUESTION_EDITABLE_FIELDS if self.instance.pk is None else self.changed_data
+        names = QUESTION_EDITABLE_FIELDS if self.instance.pk is None else self.changed_data + [
+            column for name, column in DATE_RANGE_FIELDS.items() if name in self.changed_data]
         return {name: self.cleaned_data[name] for name in names if name in QUESTION_EDITABLE_FIELDS}

@@ -16,6 +16,7 @@ from django.utils import timezone
 from forecasting.forecasts.models import ForecasterQuestion
 from forecasting.notifications.models import NotificationSent
 from forecasting.scoring.models import Score
+from markets import date_axis
 from markets.models import Question
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ def outcome_text(question: Question) -> str:
         return "unresolved"
     if question.is_binary:
         return "Yes" if question.outcome >= 0.5 else "No"
+    if question.is_date:
+        return date_axis.format_day(question.outcome)
     unit = f" {question.unit}" if question.unit else ""
     return f"{question.outcome:g}{unit}"
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from forecasting.forecasts import selectors
 from forecasting.forecasts.models import CommunityForecastPoint, Forecast
 from forecasting.maths import cdf as cdf_math
-from forecasting.questions import outcomes
+from forecasting.questions import display_dates, outcomes
 from markets.models import Question
 
 
@@ -68,6 +68,8 @@ def community_summary(question: Question, point: CommunityForecastPoint | None) 
     if question.is_binary:
         return CommunitySummary("value", format_percent(selectors.finite_or_none(point.median)))
     q = selectors.community_quantiles(question=question, point=point)
+    if question.is_date:
+        return CommunitySummary("value", *display_dates.date_community_text(q))
     low = format_quantile(q["q10"], q["q10_beyond"])
     high = format_quantile(q["q90"], q["q90_beyond"], question.unit)
     median = format_quantile(q["q50"], q["q50_beyond"], question.unit)
@@ -81,6 +83,8 @@ def forecast_summary(question: Question, forecast: Forecast | None) -> str:
     if question.is_binary:
         return format_percent(forecast.probability)
     quantiles = (forecast.input or {}).get("quantiles")
+    if quantiles and question.is_date:
+        return display_dates.date_forecast_text(quantiles) or "a distribution (CDF)"
     if quantiles:
         median = quantiles.get("0.5")
         low, high = quantiles.get("0.1"), quantiles.get("0.9")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from forecasting.scoring.models import ScoreSubject
+from markets import date_axis
 from markets.models import Question
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ def outcome_display(question: Question, *, at: dt.datetime) -> str:
             return "Resolved"
         if question.is_binary:
             return "Yes" if question.outcome >= 0.5 else "No"
+        if question.is_date:
+            return date_axis.format_day(question.outcome)
         return with_unit(format_outcome_value(question.outcome), question.unit)
     if state == ANNULLED:
         return "Annulled"

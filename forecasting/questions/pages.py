@@ -26,7 +26,7 @@ from forecasting.forecasts.forms import QuestionForm, add_domain_error, forecast
 from forecasting.forecasts.models import Forecast
 from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw
 from forecasting.maths import cdf as cdf_math
-from forecasting.questions import outcomes
+from forecasting.questions import display_dates, outcomes
 from forecasting.questions import selectors as question_selectors
 from forecasting.questions.display import (
     CommunitySummary, community_summary, forecast_summary, format_number, format_percent, format_quantile,
@@ -131,7 +131,7 @@ def _series_row(question: Question, row: dict) -> dict:
     them), and numeric quantiles as the API reports them, within the range with a "beyond" marker
     (``selectors.community_quantiles``), so the 10-90% band reaches the edge of the range instead of breaking."""
     out = {key: selectors.finite_or_none(value) if isinstance(value, float) else value for key, value in row.items()}
-    if question.is_numeric:
+    if question.is_continuous:
         out.update(selectors.community_quantiles(question=question, point=row))
     return out
 
@@ -202,7 +202,8 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         kwargs = {} if question.is_binary else {"question": question}
         form = form_class(initial=forecast_form_initial(question, current), **kwargs)
     others = [f for f in selectors.rationales(question=question, viewer=user) if f.user_id != user.pk]
-    distribution = _distribution(question, community.cdf_array()) if community is not None and question.is_numeric else None
+    distribution = (_distribution(question, community.cdf_array())
+                    if community is not None and question.is_continuous else None)
     quantiles = selectors.community_quantiles(question=question, point=community) if community is not None else {}
     finite = selectors.finite_or_none
     news, more_news = news_about(trial_id=question.trial_id, asset_id=question.asset_id, limit=QUESTION_PAGE_NEWS)
@@ -225,7 +226,7 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "mine": _own_points(question, history),
         "distribution": distribution,
     }
-    return {
+    context = {
         "question": question,
         "revealed": question.is_revealed(),
         "community": community,
@@ -263,6 +264,9 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "news": news,
         "news_more_url": f"{about.get_absolute_url()}#news" if more_news and about else "",
     }
+    if question.is_date:
+        context.update(display_dates.date_detail_context(question, quantiles))
+    return context
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from markets import date_axis
 from markets.models import AppendOnlyModel
 
 __all__ = ["ProposedResolution", "RegistryStaffNotice", "ResolutionEvent", "ResolutionProcessed"]
@@ -105,6 +106,8 @@ class ProposedResolution(models.Model):
             return "Annul"
         if self.question.is_binary:
             return "Yes" if self.outcome == 1 else "No"
+        if self.question.is_date:
+            return date_axis.format_day(self.outcome)
         unit = f" {self.question.unit}" if self.question.unit else ""
         return f"{self.outcome:g}{unit}"
 

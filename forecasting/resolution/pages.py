@@ -22,6 +22,7 @@ from forecasting.forecasts.forms import add_domain_error
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.resolution.services import readouts
 from forecasting.resolution.services import resolution as services
+from markets import date_axis
 from markets.models import Question
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -64,6 +65,15 @@ class ReadoutForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def date_outcome_help(question: Question) -> str:
+    """The resolve form's help for a date question: its dates, and which sides are open."""
+    beyond = [word for word, is_open in (("earlier", question.open_lower_bound), ("later", question.open_upper_bound))
+              if is_open]
+    extra = f"; {' and '.join(beyond)} dates are allowed" if beyond else ""
+    return (f"The date the answer happened (UTC). Range {date_axis.format_day(question.range_min)} to "
+            f"{date_axis.format_day(question.range_max)}{extra}.")
+
+
 class ResolveForm(forms.Form):
     """Resolve by hand. Binary questions pick yes / no / annulled; numeric questions type a value or tick annulled."""
 
@@ -85,6 +95,10 @@ class ResolveForm(forms.Form):
                 choices=[("yes", "Yes"), ("no", "No"), ("annulled", "Annulled")], widget=forms.RadioSelect,
             )
             del self.fields["annul"]
+        elif question.is_date:
+            self.fields["outcome"].label = "Date (UTC)"
+            self.fields["outcome"].widget = forms.DateInput(attrs={"type": "date"})
+            self.fields["outcome"].help_text = date_outcome_help(question)
         else:
             unit = f" ({question.unit})" if question.unit else ""
             self.fields["outcome"].label = f"Value{unit}"
@@ -212,7 +226,7 @@ def question_resolve(request, slug):
                 else:
                     messages.success(request, "Question resolved. Scores are being computed.")
                 return redirect("resolution:resolve", slug=question.slug)
-    events = ResolutionEvent.objects.filter(question=question).select_related("actor", "readout").order_by(
+    events = ResolutionEvent.objects.filter(question=question).select_related("actor", "readout", "question").order_by(
         "-created_at", "-pk"
     )
     proposals = question.proposed_resolutions.select_related("readout__trial", "readout__endpoint").order_by(

@@ -14,6 +14,7 @@ from assets.services.moments import trial_earliest_public_moment
 from assets.validators import validate_magnitude
 from markets.models import Question
 from markets.registry_binding import registry_binding_clean
+from markets.services.date_questions import date_question_validate
 from markets.services.markets import market_close, market_reopen
 
 QUESTION_EDITABLE_FIELDS = (
@@ -72,7 +73,9 @@ def question_validate(question: Question) -> None:
             raise ValidationError("A timezone-aware date and time is required.", field=name)
     if question.public_at is not None and question.public_at <= question.open_time:
         raise ValidationError("The scheduled public moment must be after the open time.", field="public_at")
-    if question.is_numeric:
+    if question.is_date:
+        date_question_validate(question)
+    elif question.is_continuous:
         for name in ("range_min", "range_max"):
             value = getattr(question, name)
             if value is None or not math.isfinite(value):

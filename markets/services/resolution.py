@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from markets.models import Question
+from markets.services.date_questions import date_outcome_validate
 from markets.services.questions import KNOWN_AT_FUTURE_TOLERANCE, question_close
 
 S = Question.Status
@@ -62,6 +63,8 @@ def outcome_validate(*, question: Question, outcome) -> float:
 
     Raises ValidationError (field ``outcome``) naming what is allowed.
     """
+    if question.is_date:
+        return date_outcome_validate(question=question, outcome=outcome)
     if isinstance(outcome, bool) or not isinstance(outcome, Real) or not math.isfinite(float(outcome)):
         allowed = "1 (yes) or 0 (no)" if question.is_binary else f"a finite number in {question.unit or 'the question units'}"
         raise ValidationError(f"outcome must be {allowed} (got {outcome!r}).", field="outcome")

@@ -352,9 +352,13 @@
   function setupQuestionForm(form) {
     var type = form.querySelector("select[name=type]");
     var numeric = form.querySelectorAll("[data-numeric-only]");
+    var date = form.querySelectorAll("[data-date-only]");
+    var continuous = form.querySelectorAll("[data-continuous-only]");
     if (!type) return;
     function toggle() {
       for (var i = 0; i < numeric.length; i++) numeric[i].hidden = type.value !== "numeric";
+      for (var j = 0; j < date.length; j++) date[j].hidden = type.value !== "date";
+      for (var k = 0; k < continuous.length; k++) continuous[k].hidden = type.value !== "numeric" && type.value !== "date";
     }
     type.addEventListener("change", toggle);
     toggle();
@@ -377,7 +381,7 @@
     if (binaryForm) setupBinaryForm(binaryForm);
 
     var data = readData();
-    if (!data) return;
+    if (!data || data.type === "date") return;  // static/js/question_date.js draws date questions
     var numericForm = document.querySelector("[data-numeric-form]");
     if (!hasChart()) return;
     loadColors();

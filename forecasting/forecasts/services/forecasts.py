@@ -23,6 +23,7 @@ from forecasting.accounts.selectors import user_require_verified
 from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
+from forecasting.forecasts.services.date_input import date_cdf_error_message, date_quantiles_parse
 from forecasting.forecasts.services.community import (
     community_active_set_load, community_state_lock, community_state_save,
 )
@@ -99,6 +100,8 @@ def forecast_parse(
         if cdf is not _MISSING:
             array = cdf_math.validate_cdf(cdf, **bounds)
             return ParsedForecast(value=array, input={"type": "cdf"})
+        if question.is_date:
+            return _parse_date_quantiles(question=question, quantiles=quantiles, prefix=prefix)
         levels = _parse_quantiles(quantiles, field=f"{prefix}quantiles")
         array = cdf_math.quantiles_to_cdf(
             levels,
@@ -112,6 +115,21 @@ def forecast_parse(
         )
     except cdf_math.CdfError as exc:
         raise ValidationError(str(exc.message), field=f"{prefix}{exc.field or given[0]}") from None
+
+
+def _parse_date_quantiles(*, question: Question, quantiles, prefix: str) -> ParsedForecast:
+    """Quantiles typed as ISO dates (forecasting.forecasts.services.date_input), converted like numeric ones on the
+    axis in seconds; the stored input keeps the dates as typed."""
+    seconds, typed = date_quantiles_parse(question=question, quantiles=quantiles, field=f"{prefix}quantiles")
+    try:
+        array = cdf_math.quantiles_to_cdf(
+            seconds, range_min=question.range_min, range_max=question.range_max, log_scale=False,
+            open_lower=question.open_lower_bound, open_upper=question.open_upper_bound,
+        )
+    except cdf_math.CdfError as exc:
+        message = date_cdf_error_message(str(exc.message), question=question, seconds=seconds)
+        raise ValidationError(message, field=f"{prefix}quantiles") from None
+    return ParsedForecast(value=array, input={"type": "quantiles", "quantiles": typed})
 
 
 def _clean_rationale(rationale, *, field: str = "rationale") -> str:
@@ -150,7 +168,7 @@ def _apply(
         )
         active.remove(user.pk)
     else:
-        is_numeric = question.is_numeric
+        is_numeric = question.is_continuous
         forecast = Forecast.objects.create(
             question=question,
             user=user,

@@ -5,8 +5,10 @@ from django.db import transaction
 from assets.demo import assets_demo_load
 from forecasting.discussion.demo import discussion_demo_load
 from forecasting.forecasts.demo import forecasters_demo_load, forecasts_demo_load
+from forecasting.forecasts.demo_date import date_forecasts_demo_load
 from forecasting.resolution.demo import resolution_demo_load
 from markets.demo import questions_demo_load
+from markets.demo_date import date_question_demo_load
 from markets.demo_markets import markets_demo_load
 
 
@@ -20,6 +22,8 @@ def demo_load() -> list[str]:
     users = forecasters_demo_load()
     lines += markets_demo_load()
     lines += forecasts_demo_load(questions, users)
+    date_lines, date_question = date_question_demo_load(users=users)
+    lines += date_lines + date_forecasts_demo_load(date_question, users)
     lines += discussion_demo_load(questions, users)
     lines += resolution_demo_load()
     return lines

@@ -13,6 +13,9 @@ from forecasting.forecasts.models import CommunityForecastPoint, Forecast
 from forecasting.forecasts.selectors import community_quantiles, finite_json, finite_or_none
 from forecasting.maths import cdf as cdf_math
 from forecasting.questions import outcomes
+from forecasting.questions.api.date_fields import (
+    AxisDateField, OutcomeDateField, QuantileDateField, pop_date_flags,
+)
 from forecasting.questions.selectors import question_resolution
 from markets.models import Question
 
@@ -94,11 +97,14 @@ class CommunityPointSerializer(serializers.ModelSerializer):
     q50_beyond = _QuantileBeyondField(50)
     q90 = _QuantileField(90)
     q90_beyond = _QuantileBeyondField(90)
+    q10_date = QuantileDateField(10)
+    q50_date = QuantileDateField(50)
+    q90_date = QuantileDateField(90)
 
     class Meta:
         model = CommunityForecastPoint
         fields = ["created_at", "forecaster_count", "median", "extremized", "q10", "q10_beyond", "q50", "q50_beyond",
-                  "q90", "q90_beyond"]
+                  "q90", "q90_beyond", "q10_date", "q50_date", "q90_date"]
 
     def quantiles(self, point) -> dict:
         # Six fields read the same three quantiles: compute them once per point.
@@ -188,6 +194,9 @@ class QuestionSerializer(serializers.ModelSerializer):
         help_text="When forecasting and trading stop: scheduled_close_time, or public_at if that comes first.",
     )
     resolution = serializers.SerializerMethodField()
+    range_min_date = AxisDateField("range_min")
+    range_max_date = AxisDateField("range_max")
+    outcome_date = OutcomeDateField()
     registry_binding = serializers.CharField(
         source="registry_binding_summary", read_only=True,
         help_text='The registry predicate that resolves the question, in words ("primary completion ACTUAL by 31 Mar '
@@ -203,6 +212,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "open_upper_bound", "bound_metric", "bound_comparator", "bound_threshold", "registry_field",
             "registry_value", "registry_deadline", "on_trial_stopped", "registry_binding", "outcome", "known_at",
             "actual_close_time", "resolved_at", "forecaster_count", "community_hidden", "resolution",
+            "range_min_date", "range_max_date", "outcome_date",
         ]
         # public_at follows the trial's public moments (assets.PublicMoment); it is not written through the API.
         read_only_fields = [
@@ -286,6 +296,11 @@ class QuestionWriteSerializer(QuestionSerializer):
     class Meta(QuestionSerializer.Meta):
         read_only_fields = QuestionSerializer.Meta.read_only_fields
 
+    def validate(self, attrs):
+        question_type = attrs.get("type", getattr(self.instance, "type", None))
+        pop_date_flags(attrs, question_type=question_type)
+        return attrs
+
 
 class ForecastInSerializer(serializers.Serializer):
     """Documents the accepted shapes; values are validated by the forecast service with field-named errors."""
@@ -296,7 +311,8 @@ class ForecastInSerializer(serializers.Serializer):
     )
     quantiles = serializers.JSONField(
         required=False,
-        help_text='Numeric questions: {"0.1": x, "0.5": y, "0.9": z} in the question\'s units (more levels allowed).',
+        help_text='Numeric questions: {"0.1": x, "0.5": y, "0.9": z} in the question\'s units (more levels allowed). '
+                  'Date questions: dates, {"0.1": "2027-03-01", "0.5": "2027-06-12", "0.9": "2027-10-30"}.',
     )
     rationale = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 

@@ -140,7 +140,9 @@ class QuestionViewSet(
         summary="Submit or update your forecast",
         description=(
             'Binary: {"probability": 0.35}. Numeric: {"cdf": [201 values]} or '
-            '{"quantiles": {"0.1": x, "0.5": y, "0.9": z}}. Optional "rationale". An update is a new forecast; '
+            '{"quantiles": {"0.1": x, "0.5": y, "0.9": z}}. Date: {"quantiles": {"0.1": "2027-03-01", "0.5": '
+            '"2027-06-12", "0.9": "2027-10-30"}} (ISO dates; errors name quantiles.q50) or {"cdf": [...]}. '
+            'Optional "rationale". An update is a new forecast; '
             "older ones are kept."
         ),
         request=s.ForecastInSerializer,

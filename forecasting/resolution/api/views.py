@@ -115,14 +115,19 @@ class ProposalSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="evidence_source", read_only=True)
     url = serializers.CharField(source="evidence_url", read_only=True)
     decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None, allow_null=True)
+    outcome_display = serializers.CharField(
+        read_only=True, help_text='The proposed outcome in words: "Yes", "No", "0.64 hazard ratio", "15 Jun 2027" '
+                                  '(date questions), "Annul".')
 
     class Meta:
         model = ProposedResolution
         fields = [
             "id", "question", "question_title", "question_type", "binding", "basis", "outcome", "status", "readout",
             "registry_change", "known_at", "source", "url", "note", "created_at", "decided_by", "decided_at",
+            "outcome_display",
         ]
-        extra_kwargs = {"outcome": {"help_text": "1 or 0 (binary), the value (numeric); null proposes annulment."}}
+        extra_kwargs = {"outcome": {"help_text": "1 or 0 (binary), the value (numeric), POSIX seconds of the date at "
+                                                 "00:00 UTC (date); null proposes annulment."}}
 
     def get_binding(self, proposal) -> str:
         question = proposal.question
@@ -150,7 +155,8 @@ class UnresolvePreviewSerializer(serializers.Serializer):
 
 
 class ResolveInSerializer(serializers.Serializer):
-    outcome = serializers.JSONField(help_text='"yes", "no", a number (numeric questions) or "annulled".')
+    outcome = serializers.JSONField(
+        help_text='"yes", "no", a number (numeric questions), a date "YYYY-MM-DD" (date questions) or "annulled".')
     known_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None,
         help_text="When the answer became public (required unless annulled; a naive time is read as UTC).",

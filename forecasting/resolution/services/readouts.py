@@ -20,6 +20,7 @@ from assets.errors import ValidationError
 from assets.models import Endpoint, Readout, Trial
 from forecasting.forecasts.services.community import community_state_lock
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
+from markets.date_axis import instant_to_day_seconds
 from markets.models import Question
 from markets.services.questions import question_halt_pending
 
@@ -145,6 +146,8 @@ def readout_propose(*, readout: Readout) -> list[ProposedResolution]:
                 logger.warning("question %s is bound without a comparator and threshold; no proposal", question.pk)
                 continue
             outcome = 1.0 if compare(readout.value, question.bound_threshold) else 0.0
+        elif question.is_date:
+            outcome = instant_to_day_seconds(readout.known_at)  # when the readout became public, at day resolution
         else:
             outcome = readout.value
         proposal, created = ProposedResolution.objects.get_or_create(

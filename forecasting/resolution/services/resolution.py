@@ -32,6 +32,7 @@ from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.resolution.services.readouts import MAX_NOTE_LENGTH, validate_web_address
 from markets.models import Question
 from markets.services.questions import question_release_pending
+from markets.services.date_questions import date_outcome_validate
 from markets.services.resolution import question_annul, question_resolve, question_unresolve
 from markets.services.settlement import (
     UnsettlePlan,
@@ -177,6 +178,8 @@ def parse_outcome(*, question: Question, outcome) -> float | None:
         text = outcome.strip().lower()
         if text in ("annulled", "annul", "annulment"):
             return None
+        if question.is_date:
+            return date_outcome_validate(question=question, outcome=outcome)  # "2027-06-15" -> axis seconds
         if question.is_binary:
             if text in ("yes", "no"):
                 return 1.0 if text == "yes" else 0.0
