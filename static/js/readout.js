@@ -4,6 +4,8 @@
  *  - <table data-sortable> sorts its rows when a <th class="sortable"> is clicked, using each cell's
  *    data-value when present (numbers, ISO dates), otherwise its text; aria-sort shows the order.
  *  - Readout.cssVar("--chart-1") reads a design token, so charts use the stylesheet's colours.
+ *  - The header's "Menu" button (narrow screens) shows and hides the links and keeps aria-expanded true to it;
+ *    without JavaScript the button stays hidden and the links visible. Escape closes the menu.
  */
 (function () {
   "use strict";
@@ -12,7 +14,7 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  // htmx fires htmx:load for the initial body as well as for swapped content: bind each element once.
+  // init() may run again on content added later: bind each element once.
   function once(element) {
     if (element.dataset.readoutBound) return false;
     element.dataset.readoutBound = "1";
@@ -91,8 +93,18 @@
     sortable(root);
   }
 
+  function navToggle() {
+    var button = document.querySelector(".nav-toggle");
+    var links = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (!links || !once(button)) return;
+    button.hidden = false;  // CSS shows it only on narrow screens
+    function set(open) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
+    button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") { set(false); button.focus(); }
+    });
+  }
+
   window.Readout = { cssVar: cssVar, init: init };
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
-  // Content swapped in by htmx gets the same behaviour.
-  document.addEventListener("htmx:load", function (event) { init(event.target); });
+  document.addEventListener("DOMContentLoaded", function () { navToggle(); init(document); });
 })();
