@@ -33,6 +33,7 @@ K = LedgerTransaction.Kind
 USER_SETTLEMENT_KINDS = (K.PAYOUT, K.REFUND, K.CLAWBACK, K.REVERSAL, K.VOID)
 UNSETTLED = (Market.Status.OPEN, Market.Status.CLOSED)
 CHART_MAX_POINTS = 600
+CHART_TABLE_MAX_ROWS = 60  # the price chart's data table (its text alternative) lists at most this many moments
 
 
 def _prices_from(q, b) -> list[float]:
@@ -303,11 +304,11 @@ def market_leaderboard(*, limit: int | None = 100) -> list[LeaderRow]:
 # ------------------------------------------------------------------------------------------------ market panel
 
 
-def _chart_points(rows: list) -> list:
-    """At most CHART_MAX_POINTS points, evenly spread, always keeping the first and the last."""
-    if len(rows) <= CHART_MAX_POINTS:
+def _chart_points(rows: list, limit: int = CHART_MAX_POINTS) -> list:
+    """At most ``limit`` points, evenly spread, always keeping the first and the last."""
+    if len(rows) <= limit:
         return rows
-    idx = np.unique(np.linspace(0, len(rows) - 1, CHART_MAX_POINTS).round().astype(int))
+    idx = np.unique(np.linspace(0, len(rows) - 1, limit).round().astype(int))
     return [rows[i] for i in idx]
 
 
@@ -349,16 +350,27 @@ def market_panel_context(*, question: Question, user) -> dict:
             "kind": "binary",
             "points": [{"x": t.isoformat(), "y": round(p[1], 6)} for t, p in points],
         }
+        shown = _chart_points(points, CHART_TABLE_MAX_ROWS)
+        chart_table = {
+            "id": f"market-chart-table-{market.pk}",
+            "columns": ["Time (UTC)", "Price of YES"],
+            "rows": [[t.astimezone(dt.timezone.utc).strftime("%d %b %Y, %H:%M"), f"{p[1] * 100:.1f}%"]
+                     for t, p in shown],
+            "note": "" if len(shown) == len(points) else
+                    f"{len(shown)} of the chart's {len(points)} points, evenly spread, first and last included.",
+        }
     else:
         bounds = bucket_bounds(K=market.n, range_min=question.range_min, range_max=question.range_max,
                                log_scale=question.log_scale)
         chart = {"kind": "numeric", "labels": labels, "prices": [round(p, 6) for p in prices],
                  "bounds": bounds, "unit": question.unit}
+        chart_table = None  # the chart draws the prices table above it
     return {
         "market_panel": {
             "market": market,
             "outcomes": outcomes,
             "chart": chart,
+            "chart_table": chart_table,
             "balance": balance,
             "holds_any": any(o["shares"] for o in outcomes),
             "can_trade": trading_error is None and balance is not None,

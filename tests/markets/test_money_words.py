@@ -110,3 +110,14 @@ def test_the_pages_show_each_word_with_its_definition(db, binary_market, trader)
 
     panel = render_panel(binary_market.question, trader)
     assert "<dt>Value</dt>" in panel and "What shares you hold are worth at the current price" in panel
+
+
+def test_the_price_chart_has_its_data_as_a_table(db, binary_market, trader):
+    from tests.markets.test_market_pages import render_panel
+
+    trade_buy_shares(market=binary_market, user=trader, outcome=1, shares=10)
+    html = render_panel(binary_market.question, trader)
+    table_id = f"market-chart-table-{binary_market.pk}"
+    assert f'aria-describedby="{table_id}-summary"' in html and f'id="{table_id}-summary"' in html
+    assert "<caption>Price of YES over time</caption>" in html
+    assert "<td class=\"num\">50.0%</td>" in html and "<td class=\"num\">52.5%</td>" in html
