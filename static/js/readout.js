@@ -6,6 +6,8 @@
  *  - Readout.cssVar("--chart-1") reads a design token, so charts use the stylesheet's colours.
  *  - The header's "Menu" button (narrow screens) shows and hides the links and keeps aria-expanded true to it;
  *    without JavaScript the button stays hidden and the links visible. Escape closes the menu.
+ *  - A .table-wrap whose table is wider than the screen scrolls sideways: it becomes a named, focusable region so
+ *    keyboard users can scroll it too (WCAG 2.1.1), and stops being one when it fits again.
  */
 (function () {
   "use strict";
@@ -91,6 +93,7 @@
     splitInto(root);  // before autosubmit: its change handler must run first
     autosubmit(root);
     sortable(root);
+    scrollRegions(root);
   }
 
   function navToggle() {
@@ -104,6 +107,31 @@
       if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") { set(false); button.focus(); }
     });
   }
+
+  function scrollRegions(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        var caption = wrap.querySelector("caption");
+        var name = caption ? caption.textContent.trim() : "Table";
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", name + " (scrolls sideways)");
+        wrap.dataset.readoutScroll = "1";
+      } else if (!scrolls && wrap.dataset.readoutScroll) {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+        delete wrap.dataset.readoutScroll;
+      }
+    });
+  }
+
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { scrollRegions(document); }, 150);
+  });
 
   window.Readout = { cssVar: cssVar, init: init };
   document.addEventListener("DOMContentLoaded", function () { navToggle(); init(document); });
