@@ -62,3 +62,13 @@ def test_the_api_docs_reference_no_other_host(db, path):
     assert "/static/drf_spectacular_sidecar/" in html
     csp = response["Content-Security-Policy"]
     assert "googleapis" not in csp and "gstatic" not in csp and "cdn.redoc.ly" not in csp
+
+
+def test_redoc_may_not_load_its_cdn_logo_or_google_fonts(db):
+    """Redoc's bundle always renders its logo from cdn.redoc.ly; the page's policy refuses every other host for images,
+    fonts and styles, so the browser requests nothing from the internet (tests/e2e/test_csp.py sees the refusal)."""
+    csp = Client().get("/api/v1/redoc/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if " " in part.strip())
+    for name in ("img-src", "font-src", "style-src", "script-src", "connect-src", "default-src"):
+        if name in directives:
+            assert "http" not in directives[name] and "*" not in directives[name], (name, directives[name])

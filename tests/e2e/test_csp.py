@@ -67,6 +67,10 @@ def visit_all(page, base_url, paths):
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(150)  # late scripts (charts)
         found = page.evaluate("window.__csp") + [m for m in console if "Content Security Policy" in m]
+        if path == "/api/v1/redoc/":
+            # Redoc's bundle always adds an <img> of its logo from cdn.redoc.ly (no option turns it off); the policy
+            # refuses it on purpose, so the API docs make no request to another host (tests/api, "no other host").
+            found = [f for f in found if "cdn.redoc.ly/redoc/logo-mini.svg" not in f]
         if found:
             violations[path] = found
     return violations
