@@ -154,3 +154,18 @@ def test_question_page_charts_draw_with_chart_js_loaded_by_the_page(live_server,
     assert page.js_errors == []
     page.goto(live_server.url + "/markets/")
     assert page.evaluate("typeof Chart") == "undefined" and page.evaluate("typeof htmx") == "undefined"
+
+
+STAFF_PAGES = {"new question (with Open a market)": "/questions/new/", "resolutions": "/staff/resolutions/"}
+
+
+def test_staff_pages_have_no_axe_violations(live_server, page, world):
+    log_in(page, live_server.url, "curator")
+    found = {}
+    for width in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, path in STAFF_PAGES.items():
+            violations = axe_violations(page, live_server.url + path)
+            if violations:
+                found[f"{name} ({path}) at {width}px"] = violations
+    assert found == {}, "\n" + report(found)
