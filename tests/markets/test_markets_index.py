@@ -116,3 +116,13 @@ def test_the_home_page_says_how_many_questions_have_markets(db):
     market_create(question=factories.QuestionFactory(), b=50)
     assert market_coverage() == {"questions": 5, "with_market": 2, "trading": 2}
     assert "2 of 5 questions have a play-money market." in Client().get("/").content.decode()
+
+
+def test_the_header_marks_the_current_section(db, trader):
+    html = Client().get("/markets/").content.decode()
+    assert '<a href="/markets/" aria-current="page">Markets</a>' in html
+    assert '<a href="/questions/">Questions</a>' in html
+    client = Client()
+    client.force_login(trader)
+    html = client.get("/markets/portfolio/").content.decode()
+    assert 'aria-current="page">Portfolio</a>' in html and '<a href="/markets/">Markets</a>' in html
