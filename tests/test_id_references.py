@@ -24,7 +24,7 @@ class Ids(HTMLParser):
                 continue
             if name == "id":
                 self.ids[value] += 1
-            elif name in REFERENCING and not (name == "for" and tag == "output" and False):
+            elif name in REFERENCING:
                 if name == "form" and tag not in ("input", "button", "select", "textarea", "fieldset", "output"):
                     continue
                 for ref in value.split():
