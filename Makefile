@@ -26,7 +26,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 static/vendor/.stamp: package.json package-lock.json scripts/vendor.js
-	@command -v npm >/dev/null 2>&1 || { echo "Readout needs Node.js and npm to install its front-end packages (Chart.js, htmx)."; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "Readout needs Node.js and npm to install its front-end packages (Chart.js; axe-core for the accessibility tests)."; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	node scripts/vendor.js
 	touch $@

@@ -8,6 +8,7 @@ class ForecastingConfig(AppConfig):
     def ready(self):
         # Register the Celery tasks in every process (web and worker), so forecasting.common.enqueue can find them
         # by name; the rooms' services never import their task modules.
+        from forecasting.accounts import tasks as account_tasks  # noqa: F401
         from forecasting.pipeline import tasks  # noqa: F401
         from assets.signals import registry_changed
 

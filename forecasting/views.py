@@ -8,12 +8,14 @@ from django.shortcuts import render
 
 from assets.selectors import home_highlights
 from forecasting.questions.pages import open_questions_for_home
+from markets.selectors_index import market_coverage
 
 logger = logging.getLogger(__name__)
 
 
 def home(request):
-    return render(request, "home.html", {**home_highlights(), "open_questions": open_questions_for_home()})
+    return render(request, "home.html", {**home_highlights(), "open_questions": open_questions_for_home(),
+                                         "market_coverage": market_coverage()})
 
 
 def healthz(request):

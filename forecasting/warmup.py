@@ -64,7 +64,12 @@ def warm_up() -> dict:
             templates += 1
         except (TemplateDoesNotExist, TemplateSyntaxError):  # e.g. an e-mail body that is not a standalone page
             continue
-    return {"url_patterns": patterns, "templates": templates}
+    # The password validators (sign-up, password change) are built on first use; CommonPasswordValidator reads and
+    # decompresses its list of 20,000 passwords then, which the first sign-up of each process used to wait for.
+    from django.contrib.auth.password_validation import get_default_password_validators
+
+    validators = len(get_default_password_validators())
+    return {"url_patterns": patterns, "templates": templates, "password_validators": validators}
 
 
 def warm_up_and_freeze() -> None:

@@ -5,6 +5,7 @@ from markets import pages
 
 app_name = "markets"
 urlpatterns = [
+    path("", pages.markets_index_page, name="index"),
     path("portfolio/", pages.portfolio_page, name="portfolio"),
     path("leaderboard/", pages.leaderboard_page, name="leaderboard"),
     path("<int:pk>/trade/", pages.trade_submit, name="trade"),

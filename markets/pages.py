@@ -1,4 +1,4 @@
-"""Market pages: the portfolio, the market leaderboard and the trade form's POST handler (the market panel itself
+"""Market pages: the markets index, the portfolio, the market leaderboard and the trade form's POST handler (the market panel itself
 is a partial on the question page, filled by ``markets.selectors.market_panel_context``). Thin views: parse the form,
 call one service or selector, render or redirect with a message."""
 from decimal import Decimal, InvalidOperation
@@ -12,9 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from assets.errors import DomainError, ValidationError
+from assets.paging import paginate
 from markets import selectors
 from markets.buckets import outcome_labels
 from markets.models import Market, Question
+from markets.selectors_index import STATUS_FILTERS, UnknownStatusFilter, market_index_rows, markets_index_queryset
 from markets.services import trade_execute
 from markets.units import milli_to_decimal, points_text
 
@@ -102,3 +104,24 @@ def portfolio_page(request):
 def leaderboard_page(request):
     rows = selectors.market_leaderboard(limit=200)
     return render(request, "markets/leaderboard.html", {"rows": rows})
+
+
+@require_GET
+def markets_index_page(request):
+    """Every market (drafts' for staff only) with its question, status, leading price, volume, traders and last trade;
+    ``?status=`` filters (open, closed, settled, refunded), ``?page=`` pages. An unknown status answers 400 with the
+    page and the error above the filter."""
+    status = (request.GET.get("status") or "").strip()
+    error = None
+    try:
+        queryset = markets_index_queryset(user=request.user, status=status)
+    except UnknownStatusFilter as exc:
+        error, status = str(exc), ""
+        queryset = Market.objects.none()
+    page = paginate(request, queryset)
+    context = {
+        "page_obj": page, "rows": market_index_rows(page.object_list), "status": status,
+        "status_choices": [(key, label) for key, (_, label) in STATUS_FILTERS.items()],
+        "filter_errors": {"status": [error]} if error else None,
+    }
+    return render(request, "markets/index.html", context, status=400 if error else 200)

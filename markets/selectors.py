@@ -33,6 +33,7 @@ K = LedgerTransaction.Kind
 USER_SETTLEMENT_KINDS = (K.PAYOUT, K.REFUND, K.CLAWBACK, K.REVERSAL, K.VOID)
 UNSETTLED = (Market.Status.OPEN, Market.Status.CLOSED)
 CHART_MAX_POINTS = 600
+CHART_TABLE_MAX_ROWS = 60  # the price chart's data table (its text alternative) lists at most this many moments
 
 
 def _prices_from(q, b) -> list[float]:
@@ -162,6 +163,11 @@ class Portfolio:
         return sum(p.realised for p in self.positions) + sum(c.result for c in self.closed)
 
     @property
+    def profit(self) -> int:
+        """Profit (P&L) = realised + unrealised, as on the market leaderboard."""
+        return self.realised + self.unrealised
+
+    @property
     def total(self) -> int:
         return self.balance + self.open_value
 
@@ -212,13 +218,21 @@ def portfolio(*, user) -> Portfolio:
 
 @dataclass
 class LeaderRow:
+    """One trader on the market leaderboard. The words mean what they mean on the portfolio (docs/markets.md,
+    "Words on the money pages"): ``profit = realised + unrealised``."""
+
     rank: int
     user_id: int
     name: str
-    profit: int  # milli-points: realised + open
-    realised: int  # milli-points from settled and refunded markets
-    open_pnl: int  # milli-points: open positions at current prices minus what they cost net
+    profit: int  # milli-points: realised + unrealised
+    realised: int  # milli-points, final: sales (proceeds - average cost) in unsettled markets + settled/refunded results
+    unrealised: int  # milli-points: shares still held in unsettled markets at current prices - their cost basis
     trades: int
+
+    @property
+    def open_pnl(self) -> int:
+        """Deprecated name of ``unrealised`` (API field ``open_pnl``)."""
+        return self.unrealised
 
 
 def _display_names(user_ids) -> dict[int, str]:
@@ -233,20 +247,26 @@ def _display_names(user_ids) -> dict[int, str]:
 
 
 def market_leaderboard(*, limit: int | None = 100) -> list[LeaderRow]:
-    """Traders ranked by profit: realised profit from settled (and refunded) markets plus open positions valued at
-    current prices, i.e. for each user: sale proceeds + payouts + refunds + current value of holdings - purchases.
-    Four queries whatever the number of traders or markets."""
+    """Traders ranked by profit = realised + unrealised, the portfolio's meanings:
+
+    - realised: in a settled or refunded market, everything received (sales, payout, refund) minus everything paid;
+      in a market still trading or awaiting its answer, the profit booked by sales (proceeds minus the average cost
+      of the shares sold, ``Position.realised``);
+    - unrealised: shares still held in unsettled markets valued at current prices, minus their cost basis.
+
+    Their sum is, per user, sale proceeds + settlement money + current value of holdings - purchases. Four queries
+    whatever the number of traders or markets."""
     cash_rows = (
         Trade.objects.values("user_id", "market__status").annotate(cash=Sum("cash"), n=Count("id")).order_by()
     )
     realised: dict[int, int] = {}
-    open_pnl: dict[int, int] = {}
+    unrealised: dict[int, int] = {}
     trades: dict[int, int] = {}
     for row in cash_rows:
         uid = row["user_id"]
         trades[uid] = trades.get(uid, 0) + row["n"]
-        target = open_pnl if row["market__status"] in UNSETTLED else realised
-        target[uid] = target.get(uid, 0) - row["cash"]
+        if row["market__status"] not in UNSETTLED:
+            realised[uid] = realised.get(uid, 0) - row["cash"]
     credit_rows = (
         LedgerEntry.objects.filter(account__kind=Account.Kind.USER, transaction__kind__in=USER_SETTLEMENT_KINDS)
         .values("account__user_id").annotate(s=Sum("amount")).order_by()
@@ -254,18 +274,20 @@ def market_leaderboard(*, limit: int | None = 100) -> list[LeaderRow]:
     for row in credit_rows:
         uid = row["account__user_id"]
         realised[uid] = realised.get(uid, 0) + row["s"]
-    holdings = Position.objects.filter(shares__gt=0, market__status__in=UNSETTLED).values_list(
-        "user_id", "market_id", "outcome", "shares", "market__q", "market__b"
+    positions = Position.objects.filter(market__status__in=UNSETTLED).values_list(
+        "user_id", "market_id", "outcome", "shares", "cost_basis", "realised", "market__q", "market__b"
     )
     prices: dict[int, list[float]] = {}
-    for uid, market_id, outcome, shares, q, b in holdings:
-        price = prices.setdefault(market_id, _prices_from(q, b))[outcome]
-        open_pnl[uid] = open_pnl.get(uid, 0) + _value(shares, price)
+    for uid, market_id, outcome, shares, cost_basis, booked, q, b in positions:
+        realised[uid] = realised.get(uid, 0) + booked
+        if shares:
+            price = prices.setdefault(market_id, _prices_from(q, b))[outcome]
+            unrealised[uid] = unrealised.get(uid, 0) + _value(shares, price) - cost_basis
     user_ids = set(trades) | set(realised)
     names = _display_names(user_ids)
     rows = sorted(
         (
-            (realised.get(u, 0) + open_pnl.get(u, 0), realised.get(u, 0), open_pnl.get(u, 0), u)
+            (realised.get(u, 0) + unrealised.get(u, 0), realised.get(u, 0), unrealised.get(u, 0), u)
             for u in user_ids
         ),
         key=lambda r: (-r[0], names.get(r[3], "").lower(), r[3]),
@@ -273,7 +295,7 @@ def market_leaderboard(*, limit: int | None = 100) -> list[LeaderRow]:
     if limit is not None:
         rows = rows[:limit]
     return [
-        LeaderRow(rank=i + 1, user_id=u, name=names.get(u, f"user {u}"), profit=p, realised=r, open_pnl=o,
+        LeaderRow(rank=i + 1, user_id=u, name=names.get(u, f"user {u}"), profit=p, realised=r, unrealised=o,
                   trades=trades.get(u, 0))
         for i, (p, r, o, u) in enumerate(rows)
     ]
@@ -282,11 +304,11 @@ def market_leaderboard(*, limit: int | None = 100) -> list[LeaderRow]:
 # ------------------------------------------------------------------------------------------------ market panel
 
 
-def _chart_points(rows: list) -> list:
-    """At most CHART_MAX_POINTS points, evenly spread, always keeping the first and the last."""
-    if len(rows) <= CHART_MAX_POINTS:
+def _chart_points(rows: list, limit: int = CHART_MAX_POINTS) -> list:
+    """At most ``limit`` points, evenly spread, always keeping the first and the last."""
+    if len(rows) <= limit:
         return rows
-    idx = np.unique(np.linspace(0, len(rows) - 1, CHART_MAX_POINTS).round().astype(int))
+    idx = np.unique(np.linspace(0, len(rows) - 1, limit).round().astype(int))
     return [rows[i] for i in idx]
 
 
@@ -328,16 +350,27 @@ def market_panel_context(*, question: Question, user) -> dict:
             "kind": "binary",
             "points": [{"x": t.isoformat(), "y": round(p[1], 6)} for t, p in points],
         }
+        shown = _chart_points(points, CHART_TABLE_MAX_ROWS)
+        chart_table = {
+            "id": f"market-chart-table-{market.pk}",
+            "columns": ["Time (UTC)", "Price of YES"],
+            "rows": [[t.astimezone(dt.timezone.utc).strftime("%d %b %Y, %H:%M"), f"{p[1] * 100:.1f}%"]
+                     for t, p in shown],
+            "note": "" if len(shown) == len(points) else
+                    f"{len(shown)} of the chart's {len(points)} points, evenly spread, first and last included.",
+        }
     else:
         bounds = bucket_bounds(K=market.n, range_min=question.range_min, range_max=question.range_max,
                                log_scale=question.log_scale)
         chart = {"kind": "numeric", "labels": labels, "prices": [round(p, 6) for p in prices],
                  "bounds": bounds, "unit": question.unit}
+        chart_table = None  # the chart draws the prices table above it
     return {
         "market_panel": {
             "market": market,
             "outcomes": outcomes,
             "chart": chart,
+            "chart_table": chart_table,
             "balance": balance,
             "holds_any": any(o["shares"] for o in outcomes),
             "can_trade": trading_error is None and balance is not None,

@@ -13,6 +13,7 @@ from assets.errors import StateError, ValidationError
 from assets.validators import validate_text
 from forecasting.accounts.authentication import KEY_PREFIX, key_hash
 from forecasting.accounts.models import BotToken, Profile
+from forecasting.common.enqueue import SEND_VERIFICATION_EMAIL, enqueue
 from markets.services import account_grant_starting_points
 
 VERIFICATION_SALT = "readout.accounts.email-verification"
@@ -24,7 +25,7 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
 
     The starting points grant (SCORING.md section 6) is credited by ``user_verify_email``, not here: an account a
     script made without a working address never holds points and cannot forecast (issue 13). The caller sends the
-    verification e-mail (``verification_email_send``) once the account is committed."""
+    verification e-mail (``verification_email_enqueue``) once the account is committed."""
     user = User.objects.create_user(username=username, email=email, password=password)
     Profile.objects.create(user=user, display_name=display_name, email_verified=False)
     return user
@@ -42,8 +43,19 @@ def verification_url(*, user) -> str:
     return f"{settings.READOUT_SITE_URL}{path}"
 
 
+def verification_email_enqueue(*, user) -> None:
+    """Have a worker e-mail the user their verification link (``forecasting.tasks.send_verification_email``), so the
+    sign-up request does not wait for the mail server (an SMTP conversation is several round trips, seconds when the
+    relay is slow or far). Without a broker the task runs in-process at once, as before.
+
+    Precondition: the account is committed (the sign-up view runs outside a transaction; the worker must find the
+    user). A broker that cannot be reached is logged and the user can ask for the link again on their profile page."""
+    enqueue(SEND_VERIFICATION_EMAIL, user.pk)
+
+
 def verification_email_send(*, user) -> None:
-    """E-mail the user their verification link (valid READOUT_EMAIL_VERIFICATION_MAX_AGE seconds)."""
+    """E-mail the user their verification link now (valid READOUT_EMAIL_VERIFICATION_MAX_AGE seconds); the task
+    behind ``verification_email_enqueue`` calls this."""
     hours = settings.READOUT_EMAIL_VERIFICATION_MAX_AGE // 3600
     send_mail(
         subject="Confirm your e-mail address for Readout",

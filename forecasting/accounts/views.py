@@ -22,7 +22,7 @@ from forecasting.accounts.services import (
     user_token_rotate,
     user_tokens_revoke,
     user_verify_email,
-    verification_email_send,
+    verification_email_enqueue,
 )
 
 logger = logging.getLogger(__name__)
@@ -70,12 +70,13 @@ def signup(request):
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         try:
-            verification_email_send(user=user)  # user_create has committed (no ATOMIC_REQUESTS)
-        except Exception:  # the account exists; the profile page can send the link again
+            verification_email_enqueue(user=user)  # user_create has committed (no ATOMIC_REQUESTS)
+        except Exception:  # eager mode (no broker) sends in-process; the profile page can send the link again
             logger.exception("verification e-mail to user %s not sent", user.pk)
             sent = "We could not send the confirmation e-mail just now: ask for it again on your profile page"
         else:
-            sent = f"We e-mailed a link to {user.email}: follow it to start forecasting and receive your starting points"
+            sent = (f"We are e-mailing a link to {user.email}: follow it to start forecasting and receive your "
+                    "starting points")
         messages.success(request, f"Welcome to Readout, {user.profile.name}. {sent}.")
         return redirect(safe_next(request))
     return render(request, "registration/signup.html", {"form": form, "next": safe_next(request, "")})
@@ -103,8 +104,8 @@ def verification_resend(request):
     if user_is_verified(user=request.user):
         messages.info(request, "Your e-mail address is already confirmed.")
     else:
-        verification_email_send(user=request.user)
-        messages.success(request, f"We sent a new link to {request.user.email}.")
+        verification_email_enqueue(user=request.user)
+        messages.success(request, f"We are sending a new link to {request.user.email}.")
     return redirect("profile-edit")
 
 

@@ -27,6 +27,7 @@ BROKER_ERRORS = (BrokerError, RedisError, ConnectionError, TimeoutError)
 PROCESS_RESOLUTION = "forecasting.tasks.process_resolution"
 SWEEP_UNSCORED_RESOLUTIONS = "forecasting.tasks.sweep_unscored_resolutions"
 REGISTRY_DEADLINES = "forecasting.tasks.registry_deadlines_check"
+SEND_VERIFICATION_EMAIL = "forecasting.tasks.send_verification_email"
 
 
 def enqueue(task, *args, **kwargs):

@@ -17,6 +17,11 @@ from forecasting.forecasts.forms_date_range import DATE_RANGE_FIELDS, date_range
 from forecasting.forecasts.services.forecasts import MAX_RATIONALE_LENGTH
 from markets.models import Question
 from markets.services import QUESTION_EDITABLE_FIELDS, QUESTION_FROZEN_AFTER_OPEN, question_validate
+from markets.services.markets import MAX_BUCKETS, MAX_LIQUIDITY, MIN_BUCKETS, MIN_LIQUIDITY, default_buckets
+
+MARKET_FIELDS = ("open_market", "market_b", "market_buckets")
+# The market service's field names -> the staff form's.
+MARKET_FIELD_MAP = {"b": "market_b", "buckets": "market_buckets"}
 
 RATIONALE_HELP = "Optional. Why you think so: shown with your forecast history and, once revealed, to others."
 
@@ -188,6 +193,24 @@ class QuestionForm(forms.ModelForm):
         label="Publish (open) now",
         help_text="Otherwise the question is saved as a draft that only staff can see.",
     )
+    # The market on the question, opened in the same step (markets.services.question_save_with_market); shown while
+    # the question has none.
+    open_market = forms.BooleanField(
+        required=False, label="Open a market",
+        help_text="A play-money LMSR market on this question, opened when the question is saved.",
+    )
+    market_b = forms.FloatField(
+        required=False, label="Liquidity b (points)", min_value=MIN_LIQUIDITY, max_value=MAX_LIQUIDITY,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text=f"Between {MIN_LIQUIDITY:g} and {MAX_LIQUIDITY:,.0f}. Larger b: prices move less per trade. The "
+                  "house reserves b ln(n) points, the most the market can lose (about 69 points for b = 100 on a "
+                  "binary question).",
+    )
+    market_buckets = forms.IntegerField(
+        required=False, label="Buckets (numeric questions)", min_value=MIN_BUCKETS, max_value=MAX_BUCKETS,
+        help_text=f"How many equal ranges the market trades, {MIN_BUCKETS} to {MAX_BUCKETS}; empty means "
+                  f"{default_buckets()}. Binary questions have two outcomes (NO, YES): leave it empty.",
+    )
 
     class Meta:
         model = Question
@@ -236,11 +259,19 @@ class QuestionForm(forms.ModelForm):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Cannot change once the question is open (forecasts depend on it)."
             del self.fields["publish"]  # already published
+        if self.instance.pk is not None and hasattr(self.instance, "market"):
+            for name in MARKET_FIELDS:  # it has one already
+                del self.fields[name]
         date_range_fields_add(self)
 
     def clean(self):
         cleaned = super().clean()
         date_range_clean(self, cleaned)
+        if cleaned.get("open_market") and cleaned.get("market_b") is None and "market_b" not in self.errors:
+            self.add_error("market_b", "Enter the market's liquidity b in points, e.g. 100, or untick "
+                                       "\u201cOpen a market\u201d.")
+        if not cleaned.get("open_market"):
+            cleaned["market_b"] = cleaned["market_buckets"] = None
         if self.errors:
             return cleaned
         candidate = copy.copy(self.instance)
@@ -269,6 +300,12 @@ class QuestionForm(forms.ModelForm):
     def validate_unique(self):
         # The slug is not a form field; the service makes it unique.
         pass
+
+    def market_fields(self) -> dict | None:
+        """The market to open with the question (``b``, ``buckets``), or None when "Open a market" is not ticked."""
+        if not self.cleaned_data.get("open_market"):
+            return None
+        return {"b": self.cleaned_data["market_b"], "buckets": self.cleaned_data.get("market_buckets")}
 
     def service_fields(self) -> dict:
         """What to pass to question_create / question_update: all editable fields on create, the changed ones on

@@ -22,7 +22,7 @@ from assets.errors import DomainError
 from assets.paging import paginate
 from assets.selectors import news_about
 from forecasting.forecasts import selectors
-from forecasting.forecasts.forms import QuestionForm, add_domain_error, forecast_form_class, forecast_form_initial
+from forecasting.forecasts.forms import MARKET_FIELD_MAP, QuestionForm, add_domain_error, forecast_form_class, forecast_form_initial
 from forecasting.forecasts.models import Forecast
 from forecasting.forecasts.services.forecasts import forecast_create, forecast_withdraw
 from forecasting.maths import cdf as cdf_math
@@ -34,7 +34,7 @@ from forecasting.questions.display import (
 from forecasting.scoring import selectors as selectors_scoring
 from markets.models import Question
 from markets.selectors import market_panel_context
-from markets.services import question_create, question_open, question_update
+from markets.services import question_create_with_market, question_update_with_market
 
 # The question page lists the best forecasters; the full table is the scores CSV.
 QUESTION_PAGE_SCORES = 50
@@ -371,11 +371,14 @@ def question_new(request):
     if request.method == "POST" and form.is_valid():
         status = Question.Status.OPEN if form.cleaned_data.get("publish") else Question.Status.DRAFT
         try:
-            question = question_create(created_by=request.user, status=status, **form.service_fields())
+            question = question_create_with_market(created_by=request.user, status=status,
+                                                   market=form.market_fields(), **form.service_fields())
         except DomainError as exc:
-            add_domain_error(form, exc)
+            add_domain_error(form, exc, field_map=MARKET_FIELD_MAP)
         else:
-            messages.success(request, f"Question {'published' if question.status == 'open' else 'saved as a draft'}.")
+            with_market = " with its market" if form.market_fields() else ""
+            messages.success(request, f"Question {'published' if question.status == 'open' else 'saved as a draft'}"
+                                      f"{with_market}.")
             return redirect(question)
     return render(request, "questions/question_form.html", {"form": form, "question": None},
                   status=400 if form.errors else 200)
@@ -393,13 +396,14 @@ def question_edit(request, slug):
     form = QuestionForm(request.POST or None, instance=copy.copy(question))
     if request.method == "POST" and form.is_valid():
         try:
-            question = question_update(question=question, **form.service_fields())
-            if form.cleaned_data.get("publish") and question.status == Question.Status.DRAFT:
-                question = question_open(question=question)
+            question = question_update_with_market(question=question, publish=bool(form.cleaned_data.get("publish")),
+                                                   market=form.market_fields(), by=request.user,
+                                                   **form.service_fields())
         except DomainError as exc:
-            add_domain_error(form, exc)
+            add_domain_error(form, exc, field_map=MARKET_FIELD_MAP)
         else:
-            messages.success(request, "Question saved.")
+            messages.success(request, "Question saved and its market opened." if form.market_fields()
+                             else "Question saved.")
             return redirect(question)
     return render(request, "questions/question_form.html", {"form": form, "question": question},
                   status=400 if form.errors else 200)

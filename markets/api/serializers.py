@@ -150,7 +150,8 @@ class PositionSerializer(serializers.Serializer):
     outcome = serializers.IntegerField()
     shares = MilliField()
     cost_basis = MilliField(help_text="Points paid for the shares still held (sales remove cost at the average).")
-    realised = MilliField(help_text="Profit booked by sales, points.")
+    realised = MilliField(help_text="Profit booked by sales in this market: proceeds minus the average cost of the "
+                                    "shares sold, points.")
 
 
 class TradeSerializer(TradeTapeSerializer):
@@ -199,7 +200,8 @@ class PortfolioPositionSerializer(serializers.Serializer):
     price = serializers.FloatField(help_text="Current price of the outcome.")
     value = MilliField(help_text="shares x current price, points.")
     unrealised = MilliField(help_text="value - cost_basis, points.")
-    realised = MilliField(help_text="Profit booked by sales, points.")
+    realised = MilliField(help_text="Profit booked by sales in this market: proceeds minus the average cost of the "
+                                    "shares sold, points.")
 
 
 class PortfolioClosedSerializer(serializers.Serializer):
@@ -214,8 +216,9 @@ class PortfolioSerializer(serializers.Serializer):
     balance = MilliField(help_text="Points available to trade.")
     open_value = MilliField(help_text="Open positions at current prices, points.")
     total = MilliField(help_text="balance + open_value.")
-    realised = MilliField(help_text="Profit booked: sales, plus results of settled and refunded markets.")
-    unrealised = MilliField(help_text="Open positions' value minus their cost basis.")
+    realised = MilliField(help_text="Final profit, points: sales (proceeds minus the average cost of the shares sold) "
+                                    "in markets still open, plus each settled or refunded market's result.")
+    unrealised = MilliField(help_text="Shares still held at current prices minus their cost basis, points.")
     positions = PortfolioPositionSerializer(many=True)
     closed_markets = PortfolioClosedSerializer(many=True, source="closed")
 
@@ -224,7 +227,10 @@ class LeaderboardRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     user_id = serializers.IntegerField()
     name = serializers.CharField()
-    profit = MilliField(help_text="realised + open_pnl, points.")
-    realised = MilliField(help_text="From settled and refunded markets, points.")
-    open_pnl = MilliField(help_text="Open positions at current prices minus their net cost, points.")
+    profit = MilliField(help_text="realised + unrealised, points.")
+    realised = MilliField(help_text="Final profit, points: sales (proceeds minus the average cost of the shares sold) "
+                                    "in markets still open, plus each settled or refunded market's result.")
+    unrealised = MilliField(help_text="Shares still held in unsettled markets at current prices minus their cost "
+                                      "basis, points.")
+    open_pnl = MilliField(help_text="Deprecated: the same as unrealised.")
     trades = serializers.IntegerField()

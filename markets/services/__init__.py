@@ -15,8 +15,10 @@ from markets.services.questions import (
     QUESTION_FROZEN_AFTER_OPEN,
     question_close,
     question_create,
+    question_create_with_market,
     question_open,
     question_update,
+    question_update_with_market,
     question_validate,
     questions_close_due,
 )
@@ -33,7 +35,8 @@ from markets.services.trading import (
 __all__ = [
     "QUESTION_EDITABLE_FIELDS", "QUESTION_FROZEN_AFTER_OPEN", "TradeQuote", "account_for_user", "account_grant",
     "account_grant_starting_points", "house_ensure_endowment", "market_close", "market_create", "market_refund",
-    "market_settle", "market_unsettle", "question_close", "question_create", "question_open", "question_update",
+    "market_settle", "market_unsettle", "question_close", "question_create", "question_create_with_market", "question_open", "question_update",
+    "question_update_with_market",
     "question_validate", "questions_close_due", "trade_buy_budget", "trade_buy_shares", "trade_execute",
     "trade_quote", "trade_sell",
 ]

@@ -15,7 +15,7 @@ from assets.validators import validate_magnitude
 from markets.models import Question
 from markets.registry_binding import registry_binding_clean
 from markets.services.date_questions import date_question_validate
-from markets.services.markets import market_close, market_reopen
+from markets.services.markets import market_close, market_create, market_reopen
 
 QUESTION_EDITABLE_FIELDS = (
     "title", "type", "asset", "trial", "endpoint", "description", "resolution_criteria", "fine_print",
@@ -261,3 +261,29 @@ def _mark_pending(*, question_id: int, at: dt.datetime) -> None:
         question.status = Question.Status.PENDING
         question.save(update_fields=["status", "updated_at"])
         market_close(question=question)
+
+
+@transaction.atomic
+def question_create_with_market(*, created_by=None, status: str = Question.Status.DRAFT, market: dict | None = None,
+                                **fields) -> Question:
+    """``question_create`` and, when ``market`` is given (``{"b": ..., "buckets": ...}``), ``market_create`` on the
+    new question, in one transaction: a market that cannot open (bad b or buckets, the house cannot cover the
+    reserve) leaves no question behind. Raises what either service raises (the market's errors name "b" or
+    "buckets")."""
+    question = question_create(created_by=created_by, status=status, **fields)
+    if market is not None:
+        market_create(question=question, b=market["b"], buckets=market.get("buckets"), created_by=created_by)
+    return question
+
+
+@transaction.atomic
+def question_update_with_market(*, question: Question, publish: bool = False, market: dict | None = None,
+                                by=None, **fields) -> Question:
+    """``question_update``, then ``question_open`` when ``publish`` and the question is a draft, then ``market_create``
+    when ``market`` is given: all or nothing. Locks as those services do (the question row first)."""
+    question = question_update(question=question, **fields)
+    if publish and question.status == Question.Status.DRAFT:
+        question = question_open(question=question)
+    if market is not None:
+        market_create(question=question, b=market["b"], buckets=market.get("buckets"), created_by=by)
+    return question

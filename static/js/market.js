@@ -1,4 +1,4 @@
-/* The market panel on a question page: the price chart (Chart.js, loaded globally by base.html) and a live quote
+/* The market panel on a question page: the price chart (Chart.js, loaded by the question page's block scripts) and a live quote
    for the trade form, fetched from POST /api/v1/markets/<id>/quote/ as the trader types. Errors from the quote are
    shown inline next to the form; the form itself posts normally (works without JavaScript). */
 (function () {
@@ -123,6 +123,8 @@
     });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // The panel's script tag comes before the page's {% block scripts %}, which loads Chart.js: deferred scripts run in
+  // document order, all before DOMContentLoaded, so wait for it (unless this script was added after the fact).
+  if (document.readyState === "complete") init();
+  else document.addEventListener("DOMContentLoaded", init);
 })();

@@ -4,6 +4,10 @@
  *  - <table data-sortable> sorts its rows when a <th class="sortable"> is clicked, using each cell's
  *    data-value when present (numbers, ISO dates), otherwise its text; aria-sort shows the order.
  *  - Readout.cssVar("--chart-1") reads a design token, so charts use the stylesheet's colours.
+ *  - The header's "Menu" button (narrow screens) shows and hides the links and keeps aria-expanded true to it;
+ *    without JavaScript the button stays hidden and the links visible. Escape closes the menu.
+ *  - A .table-wrap whose table is wider than the screen scrolls sideways: it becomes a named, focusable region so
+ *    keyboard users can scroll it too (WCAG 2.1.1), and stops being one when it fits again.
  */
 (function () {
   "use strict";
@@ -12,7 +16,7 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  // htmx fires htmx:load for the initial body as well as for swapped content: bind each element once.
+  // init() may run again on content added later: bind each element once.
   function once(element) {
     if (element.dataset.readoutBound) return false;
     element.dataset.readoutBound = "1";
@@ -89,10 +93,46 @@
     splitInto(root);  // before autosubmit: its change handler must run first
     autosubmit(root);
     sortable(root);
+    scrollRegions(root);
   }
 
+  function navToggle() {
+    var button = document.querySelector(".nav-toggle");
+    var links = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (!links || !once(button)) return;
+    button.hidden = false;  // CSS shows it only on narrow screens
+    function set(open) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
+    button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") { set(false); button.focus(); }
+    });
+  }
+
+  function scrollRegions(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        var caption = wrap.querySelector("caption");
+        var name = caption ? caption.textContent.trim() : "Table";
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", name + " (scrolls sideways)");
+        wrap.dataset.readoutScroll = "1";
+      } else if (!scrolls && wrap.dataset.readoutScroll) {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+        delete wrap.dataset.readoutScroll;
+      }
+    });
+  }
+
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { scrollRegions(document); }, 150);
+  });
+
   window.Readout = { cssVar: cssVar, init: init };
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
-  // Content swapped in by htmx gets the same behaviour.
-  document.addEventListener("htmx:load", function (event) { init(event.target); });
+  document.addEventListener("DOMContentLoaded", function () { navToggle(); init(document); });
 })();

@@ -4,7 +4,7 @@ without a single violation (no inline script, style or event handler that lacks 
 Violations are collected two ways: the console messages Chromium prints ("Refused to execute inline script because
 it violates the following Content Security Policy directive ...") and the securitypolicyviolation events, recorded
 by a script injected before any page script runs. Each page also waits for its charts, so scripts that run late
-(htmx, Chart.js, question.js, market.js) are covered.
+(Chart.js, question.js, market.js) are covered.
 """
 import datetime as dt
 
@@ -65,8 +65,12 @@ def visit_all(page, base_url, paths):
         assert response.status < 400, (path, response.status)
         assert "content-security-policy" in response.headers, path
         page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(150)  # late scripts (charts, htmx:load)
+        page.wait_for_timeout(150)  # late scripts (charts)
         found = page.evaluate("window.__csp") + [m for m in console if "Content Security Policy" in m]
+        if path == "/api/v1/redoc/":
+            # Redoc's bundle always adds an <img> of its logo from cdn.redoc.ly (no option turns it off); the policy
+            # refuses it on purpose, so the API docs make no request to another host (tests/api, "no other host").
+            found = [f for f in found if "cdn.redoc.ly/redoc/logo-mini.svg" not in f]
         if found:
             violations[path] = found
     return violations

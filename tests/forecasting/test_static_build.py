@@ -54,7 +54,7 @@ def production_client(settings, static_root) -> Client:
 def test_collectstatic_keeps_every_vendored_file_and_the_source_map_it_names(build):
     static_root = collected(build)
     manifest = (static_root / "staticfiles.json").read_text()
-    for name in ("vendor/chart.umd.min.js", "vendor/chartjs-adapter-date-fns.bundle.min.js", "vendor/htmx.min.js"):
+    for name in ("vendor/chart.umd.min.js", "vendor/chartjs-adapter-date-fns.bundle.min.js", "vendor/axe.min.js"):
         assert f'"{name}"' in manifest, name
     # The manifest storage rewrote Chart.js's source-map comment to the hashed map, which was collected too.
     chart = next((static_root / "vendor").glob("chart.umd.min.*.js"))
@@ -72,10 +72,13 @@ def test_pages_render_with_debug_off_and_hashed_static_files(build, settings):
                 trial.get_absolute_url()):
         response = client.get(url)
         assert response.status_code == 200, url
-        assert re.search(r'src="/static/vendor/chart\.umd\.min\.[0-9a-f]{12}\.js"', response.content.decode()), url
+        assert re.search(r'src="/static/js/readout\.[0-9a-f]{12}\.js"', response.content.decode()), url
+        # Chart.js only where a chart is drawn (the question page), hashed like every static file.
+        has_chart = re.search(r'src="/static/vendor/chart\.umd\.min\.[0-9a-f]{12}\.js"', response.content.decode())
+        assert bool(has_chart) == (url == question.get_absolute_url()), url
 
     # WhiteNoise serves the hashed names from the build, the source map included.
-    html = client.get("/").content.decode()
+    html = client.get(question.get_absolute_url()).content.decode()
     chart_url = re.search(r'src="(/static/vendor/chart\.umd\.min\.[0-9a-f]{12}\.js)"', html).group(1)
     chart = client.get(chart_url)
     assert chart.status_code == 200
