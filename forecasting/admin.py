@@ -122,7 +122,7 @@ admin.site.unregister(Readout)
 class ReadoutAdmin(AssetsReadoutAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        proposals = readouts.readout_after_admin_save(readout=obj)
+        proposals = readouts.readout_after_admin_save(readout=obj, created=not change)
         if proposals:
             self.message_user(
                 request, f"{len(proposals)} resolution(s) proposed: confirm them on the Pending resolutions page.",

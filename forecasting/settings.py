@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "forecasting.notifications.context.notifications",
             ],
         },
     },
@@ -178,7 +180,13 @@ READOUT_MAX_UPLOAD_BYTES = env.int("READOUT_MAX_UPLOAD_BYTES", default=20 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = READOUT_MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# SMTP (or another backend) from one URL (django-environ): smtp+tls://user:password@smtp.example.com:587,
+# smtps://... for implicit TLS, consolemail:// (the default: printed), dummymail://. Sets EMAIL_BACKEND, EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL. EMAIL_BACKEND, if set, still wins
+# (tests use the locmem backend). docs/notifications.md, "E-mail".
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 (set by the line above)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Readout <noreply@readout.local>")
 
 REST_FRAMEWORK = {
@@ -301,6 +309,11 @@ CELERY_BEAT_SCHEDULE = {
     "sync-ctgov-trials": {"task": "assets.tasks.sync_ctgov_trials", "schedule": 24 * 60 * 60.0},
     # Proposes No for registry-bound questions whose "by D" date passed without the change (docs/resolution.md).
     "registry-deadlines": {"task": "forecasting.tasks.registry_deadlines_check", "schedule": 60 * 60.0},
+    # Notifications (docs/notifications.md): questions closing and public moments within 24 h, hourly; the digest,
+    # daily at 07:00 (CELERY_TIMEZONE).
+    "notify-closing-soon": {"task": "forecasting.tasks.notify_closing_soon", "schedule": 60 * 60.0},
+    "notify-public-moments": {"task": "forecasting.tasks.notify_public_moments", "schedule": 60 * 60.0},
+    "notify-digest": {"task": "forecasting.tasks.notify_digest", "schedule": crontab(hour=7, minute=0)},
 }
 
 CACHES = (

@@ -29,6 +29,8 @@ api_v1 = [
     path("", include(api_router.urls)),
     path("", include("assets.api.urls")),
     path("", include("forecasting.accounts.api")),
+    path("", include("forecasting.accounts.follow_api")),
+    path("", include("forecasting.notifications.api")),
     path("", include("forecasting.questions.api.urls")),
     path("", include("forecasting.resolution.api.urls")),
     path("", include("forecasting.search.api")),
@@ -55,5 +57,6 @@ urlpatterns = [
     path("markets/", include("markets.page_urls")),
     path("staff/", include("forecasting.resolution.urls")),
     path("search/", include("forecasting.search.urls")),
+    path("notifications/", include("forecasting.notifications.urls")),
     path("", include("forecasting.scoring.urls")),
 ]

@@ -27,6 +27,15 @@ BROKER_ERRORS = (BrokerError, RedisError, ConnectionError, TimeoutError)
 PROCESS_RESOLUTION = "forecasting.tasks.process_resolution"
 SWEEP_UNSCORED_RESOLUTIONS = "forecasting.tasks.sweep_unscored_resolutions"
 REGISTRY_DEADLINES = "forecasting.tasks.registry_deadlines_check"
+# Notification jobs (forecasting/notifications/tasks.py, and notify_resolutions in forecasting/pipeline/tasks.py).
+NOTIFY_COMMENT = "forecasting.tasks.notify_comment"
+NOTIFY_NEWS = "forecasting.tasks.notify_news"
+NOTIFY_READOUT = "forecasting.tasks.notify_readout"
+NOTIFY_RESOLUTIONS = "forecasting.tasks.notify_resolutions"
+NOTIFY_COMMUNITY_MOVE = "forecasting.tasks.notify_community_move"
+NOTIFY_CLOSING_SOON = "forecasting.tasks.notify_closing_soon"
+NOTIFY_PUBLIC_MOMENTS = "forecasting.tasks.notify_public_moments"
+NOTIFY_DIGEST = "forecasting.tasks.notify_digest"
 
 
 def enqueue(task, *args, **kwargs):
