@@ -17,6 +17,7 @@ from forecasting.accounts.follows import (
     follow_target,
     follow_target_get,
     follows_of,
+    target_label,
 )
 from forecasting.api.pagination import DefaultPagination
 
@@ -44,8 +45,7 @@ class FollowSerializer(serializers.Serializer):
         return follow_target(obj).pk
 
     def get_name(self, obj) -> str:
-        target = follow_target(obj)
-        return getattr(target, "title", None) or getattr(target, "name", None) or target.get_username()
+        return target_label(follow_target(obj))
 
     def get_url(self, obj) -> str:
         target = follow_target(obj)

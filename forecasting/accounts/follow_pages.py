@@ -16,13 +16,10 @@ from forecasting.accounts.follows import (
     follow_target,
     follow_target_get,
     follows_of,
+    target_label,
 )
 from forecasting.accounts.models import Profile
 from forecasting.accounts.views import safe_next
-
-
-def _label(target) -> str:
-    return getattr(target, "title", None) or getattr(target, "name", None) or target.get_username()
 
 
 @login_required
@@ -42,7 +39,7 @@ def follow_toggle(request, kind: str, pk: int):
     except ValidationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{'Following' if active else 'No longer following'} {_label(target)}.")
+        messages.success(request, f"{'Following' if active else 'No longer following'} {target_label(target)}.")
     return redirect(safe_next(request, "accounts-following"))
 
 
@@ -55,7 +52,7 @@ def following(request):
         messages.success(request, "Auto-follow is " + ("on." if enabled else "off."))
         return redirect("accounts-following")
     page = paginate(request, follows_of(user=request.user), per_page=50)
-    rows = [{"follow": f, "kind": follow_kind(f), "target": follow_target(f), "label": _label(follow_target(f))}
+    rows = [{"follow": f, "kind": follow_kind(f), "target": follow_target(f), "label": target_label(follow_target(f))}
             for f in page.object_list]
     auto = Profile.objects.filter(user=request.user).values_list("auto_follow", flat=True).first()
     return render(request, "accounts/following.html",

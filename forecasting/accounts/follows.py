@@ -122,3 +122,14 @@ def follow_target(follow: Follow):
 def follow_kind(follow: Follow) -> str:
     return ("question" if follow.question_id else "trial" if follow.trial_id else "asset" if follow.asset_id
             else "user")
+
+
+def target_label(target) -> str:
+    """What a target is called on pages: a question's title, a trial's acronym (or id), an asset's name, a user's
+    display name."""
+    if isinstance(target, Question):
+        return target.title
+    if isinstance(target, (Trial, Asset)):
+        return target.name
+    profile = getattr(target, "profile", None)
+    return getattr(profile, "display_name", "") or target.get_username()
