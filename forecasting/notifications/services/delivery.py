@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import mail
 from django.db import connection
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import timezone
 
 from forecasting.common.bulk import db_datetime
@@ -133,13 +133,16 @@ def emails_send(pending, *, subject: str | None = None, digest: bool = False) ->
         email_state=ES.SENDING, email_claim=token
     )
     claimed = list(Notification.objects.filter(email_claim=token, email_state=ES.SENDING)
-                   .select_related("user__profile").order_by("user_id", "created_at", "pk"))
+                   .select_related("user__profile").order_by("user_id", "created_at", "pk")
+                   .only("pk", "user_id", "kind", "title", "text", "link", "created_at", "user__username",
+                         "user__email", "user__profile__display_name"))
     if not claimed:
         return 0
     by_user = defaultdict(list)
     for row in claimed:
         by_user[row.user_id].append(row)
     sent_ids, failed_ids, skipped_ids = [], [], []
+    templates = (get_template("notifications/email.txt"), get_template("notifications/email.html"))  # once a job
     connection_ = mail.get_connection()
     connection_.open()
     try:
@@ -148,7 +151,8 @@ def emails_send(pending, *, subject: str | None = None, digest: bool = False) ->
             if not user.email:
                 skipped_ids.extend(r.pk for r in rows)
                 continue
-            message = email_message(user, rows, subject=subject, digest=digest, connection=connection_)
+            message = email_message(user, rows, subject=subject, digest=digest, connection=connection_,
+                                    templates=templates)
             try:
                 if not connection_.send_messages([message]):
                     raise ConnectionError("the backend sent nothing")
@@ -175,7 +179,8 @@ def _name(user) -> str:
     return getattr(profile, "display_name", "") or user.get_username()
 
 
-def email_message(user, rows: list[Notification], *, subject: str | None, digest: bool, connection):
+def email_message(user, rows: list[Notification], *, subject: str | None, digest: bool, connection,
+                  templates=None):
     """The e-mail for one user's notifications: plain text and HTML, absolute links, and RFC 8058 one-click
     unsubscribe headers for the kinds it carries."""
     kinds = sorted({r.kind for r in rows})
@@ -195,9 +200,11 @@ def email_message(user, rows: list[Notification], *, subject: str | None, digest
             subject = rows[0].title
         else:
             subject = f"{len(rows)} updates: {rows[0].title}"
+    text_template, html_template = templates or (get_template("notifications/email.txt"),
+                                                 get_template("notifications/email.html"))
     message = mail.EmailMultiAlternatives(
         subject=subject[:200].replace("\n", " "),
-        body=render_to_string("notifications/email.txt", context),
+        body=text_template.render(context),
         to=[user.email],
         connection=connection,
         headers={
@@ -205,7 +212,7 @@ def email_message(user, rows: list[Notification], *, subject: str | None, digest
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+    message.attach_alternative(html_template.render(context), "text/html")
     return message
 
 

@@ -82,6 +82,7 @@ def questions_notify_resolution(*, question_ids: list[int]) -> int:
     for q in questions:
         annulled = q.status == Question.Status.ANNULLED
         key = f"{q.status}:{q.pk}:{resolution_key(q)}"
+        link = q.get_absolute_url()  # once per question, not per recipient
         for user_id in sorted(audiences.get(q.pk, set()) | forecasters[q.pk]):
             if annulled:
                 title = f"Annulled: {q.title}"
@@ -93,7 +94,7 @@ def questions_notify_resolution(*, question_ids: list[int]) -> int:
                                        forecaster=user_id in forecasters[q.pk])]
             items.append(Item(
                 user_id=user_id, kind=Kind.RESOLUTION, dedupe_key=key, title=title, text="\n".join(lines),
-                link=q.get_absolute_url(), question_id=q.pk, trial_id=q.trial_id,
+                link=link, question_id=q.pk, trial_id=q.trial_id,
                 asset_id=q.asset_id,
             ))
     return notifications_deliver(items)

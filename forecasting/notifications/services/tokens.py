@@ -37,5 +37,8 @@ def unsubscribe_token_read(token: str) -> tuple[int, list[str]]:
 
 
 def unsubscribe_url(*, user_id: int, kinds: list[str]) -> str:
-    path = reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user_id=user_id, kinds=kinds)})
+    """The absolute one-click link (READOUT_SITE_URL)."""
+    # Tokens are URL-safe (base64url and ":"), so the route is reversed once and the token put in its place.
+    path = reverse("notifications:unsubscribe", kwargs={"token": "TOKEN"}).replace(
+        "TOKEN", unsubscribe_token(user_id=user_id, kinds=kinds))
     return f"{settings.READOUT_SITE_URL.rstrip('/')}{path}"
