@@ -249,6 +249,9 @@ SPECTACULAR_SETTINGS = {
         "QuantileBeyondEnum": "forecasting.questions.api.serializers.QUANTILE_BEYOND_CHOICES",
         # The status of a question's resolution object: pending, resolved, annulled.
         "ResolutionStatusEnum": "forecasting.questions.api.serializers.RESOLUTION_STATUS_CHOICES",
+        # Notification deliveries (off, app, email, digest) and kinds (docs/notifications.md).
+        "NotificationDeliveryEnum": "forecasting.notifications.models.Delivery",
+        "NotificationKindEnum": "forecasting.notifications.models.Kind",
     },
 }
 

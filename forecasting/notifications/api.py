@@ -100,7 +100,7 @@ class MarkAllReadView(APIView):
 
 def _deliveries_field():
     return inline_serializer("NotificationDeliveries", {
-        k: serializers.ChoiceField(choices=Delivery.values, required=False, help_text=Kind(k).label)
+        k: serializers.ChoiceField(choices=Delivery.choices, required=False, help_text=Kind(k).label)
         for k in Kind.values
     })
 
