@@ -18,6 +18,7 @@ from forecasting.accounts.login_views import ThrottledAdminAuthenticationForm
 from forecasting.accounts.models import BotToken, Profile
 from forecasting.forecasts.forms import QuestionForm
 from forecasting.forecasts.models import Forecast
+from forecasting.notifications.models import Notification
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.resolution.services import readouts
 from forecasting.resolution.services import resolution as services
@@ -87,6 +88,17 @@ def confirm_proposals(modeladmin, request, queryset):
 @admin.action(description="Reject selected proposals")
 def reject_proposals(modeladmin, request, queryset):
     _decide_pending(modeladmin, request, queryset, services.proposal_reject, "Rejected")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What users were told and whether its e-mail went out (docs/notifications.md); written only by the jobs."""
+
+    list_display = ("created_at", "user", "kind", "title", "email_state", "read_at")
+    list_filter = ("kind", "email_state")
+    search_fields = ("user__username", "title", "dedupe_key")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
 
 
 @admin.register(ProposedResolution)

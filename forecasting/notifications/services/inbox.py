@@ -22,6 +22,8 @@ MOVE_NUMERIC_RANGE = (0.01, 1.0)
 def notification_mark_read(*, user, notification_id: int) -> Notification:
     """Mark one of the user's notifications read (idempotent). Raises Notification.DoesNotExist for another user's
     or an unknown id."""
+    if not 1 <= notification_id < 2**63:  # beyond 64 bits the database cannot even look it up
+        raise Notification.DoesNotExist
     notification = Notification.objects.get(pk=notification_id, user=user)
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -50,7 +52,7 @@ def _number(value, *, field: str, lo: float, hi: float) -> float:
         raise ValidationError(f"{field} must be a number from {lo:g} to {hi:g}.", field=field)
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError(f"{field} must be a number from {lo:g} to {hi:g}.", field=field) from None
     if not lo <= number <= hi:  # NaN fails both comparisons
         raise ValidationError(f"{field} must be a number from {lo:g} to {hi:g}.", field=field)

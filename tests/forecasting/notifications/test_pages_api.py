@@ -148,3 +148,12 @@ def test_api_preferences_bad_input_is_400_and_changes_nothing(user_client, paylo
 def test_api_needs_a_login(api_client):
     assert api_client.get("/api/v1/me/notifications/").status_code == 403
     assert api_client.get("/api/v1/me/notification-preferences/").status_code == 403
+
+
+def test_api_out_of_range_ids_and_numbers_are_refused_cleanly(user_client, client, user):
+    assert user_client.post(f"/api/v1/me/notifications/{2**70}/read/").status_code == 404
+    response = user_client.patch("/api/v1/me/notification-preferences/", '{"move_binary_pp": 1' + "0" * 400 + "}",
+                                 content_type="application/json")
+    assert response.status_code == 400
+    client.force_login(user)
+    assert client.post(f"/notifications/{2**70}/read/").status_code == 302  # "you have no notification" message
