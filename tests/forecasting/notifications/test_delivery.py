@@ -138,3 +138,27 @@ def test_queries_do_not_grow_with_followers(db):
     assert len(mail.outbox) == 60  # one e-mail per user for the 10 questions
     assert all(m.body.count("has resolved:") == 10 for m in mail.outbox)
     assert Notification.objects.filter(user__in=many).count() == 600
+
+
+def test_a_batch_respects_each_users_preference(db):
+    """10 questions resolved together: e-mail users get one e-mail now, digest users one digest e-mail tomorrow with
+    all 10, in-app users rows only, and users who turned resolutions off nothing."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from forecasting.notifications.services.schedule import digest_send
+
+    ids, users = _resolved_batch(8, prefix="mix")
+    email, digest, app, off = users[:2], users[2:4], users[4:6], users[6:]
+    for group, delivery in ((digest, Delivery.DIGEST), (app, Delivery.APP), (off, Delivery.OFF)):
+        NotificationPreference.objects.bulk_create([
+            NotificationPreference(user=u, kind=Kind.RESOLUTION, delivery=delivery) for u in group])
+    assert questions_notify_resolution(question_ids=ids) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in email)
+    counts = {u.pk: Notification.objects.filter(user=u).count() for u in users}
+    assert [counts[u.pk] for u in users] == [10] * 6 + [0] * 2
+    mail.outbox.clear()
+    assert digest_send(now=timezone.now() + dt.timedelta(days=1)) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in digest)
+    assert all(m.body.count("has resolved:") == 10 for m in mail.outbox)
