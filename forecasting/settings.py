@@ -171,6 +171,9 @@ AXES_VERBOSE = False
 READOUT_SITE_URL = env.str("READOUT_SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and not READOUT_SITE_URL and ALLOWED_HOSTS[0] != "*":
     READOUT_SITE_URL = "https://" + ALLOWED_HOSTS[0].lstrip(".")
+# Community-move notifications: after a forecast, the check runs this many seconds later, once for a burst of forecasts
+# on the same question (docs/notifications.md, "Community moves"); 0 checks after every forecast.
+READOUT_NOTIFY_MOVE_DEBOUNCE = env.float("READOUT_NOTIFY_MOVE_DEBOUNCE", default=60.0)
 # How long an e-mail verification link stays valid, in seconds.
 READOUT_EMAIL_VERIFICATION_MAX_AGE = env.int("READOUT_EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 60 * 60)
 

@@ -63,3 +63,29 @@ def enqueue_on_commit(task_name: str, *args) -> None:
     """Enqueue ``task_name`` once the current transaction commits (never inside it: the worker must see the committed
     state, and rolled-back work must not be processed)."""
     transaction.on_commit(lambda: enqueue(task_name, *args))
+
+
+def enqueue_debounced_on_commit(task_name: str, *args, key: str, seconds: float) -> None:
+    """Once the transaction commits, enqueue ``task_name`` to run ``seconds`` from now, unless one with the same
+    ``key`` was enqueued within the last ``seconds`` (it will see this change too, as it runs later). For work that
+    only needs the latest state (the community-move check after a burst of forecasts). ``seconds`` 0 enqueues every
+    time, at once. The window is kept in the default cache (per process without Redis)."""
+    def run():
+        if seconds <= 0:
+            enqueue(task_name, *args)
+            return
+        from django.core.cache import cache
+
+        if not cache.add(f"debounce:{key}", 1, timeout=seconds):
+            return
+        task = app.tasks[task_name]
+        if task.app.conf.task_always_eager:
+            task.apply_async(args, countdown=seconds)  # eager: runs now (countdown is ignored)
+            return
+        try:
+            task.apply_async(args, countdown=seconds)
+        except BROKER_ERRORS as exc:
+            cache.delete(f"debounce:{key}")
+            logger.warning("broker unreachable, %s%r not enqueued: %s", task_name, args, exc)
+
+    transaction.on_commit(run)

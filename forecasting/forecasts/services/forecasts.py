@@ -21,7 +21,7 @@ from assets.errors import StateError, ValidationError
 from assets.validators import validate_text
 from forecasting.accounts.follows import follow_auto
 from forecasting.accounts.selectors import user_require_verified
-from forecasting.common.enqueue import NOTIFY_COMMUNITY_MOVE, enqueue_on_commit
+from forecasting.common.enqueue import NOTIFY_COMMUNITY_MOVE, enqueue_debounced_on_commit
 from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
@@ -237,7 +237,9 @@ def _after_forecast(*, question: Question, user, live: bool = True) -> None:
     historical loads, ``live=False``)."""
     follow_auto(user=user, target=question)
     if live and question.is_revealed():
-        enqueue_on_commit(NOTIFY_COMMUNITY_MOVE, question.pk, user.pk)
+        # A burst of forecasts makes one check, a debounce window later, of the state it left (docs/notifications.md).
+        enqueue_debounced_on_commit(NOTIFY_COMMUNITY_MOVE, question.pk, user.pk, key=f"community-move:{question.pk}",
+                                    seconds=settings.READOUT_NOTIFY_MOVE_DEBOUNCE)
 
 
 def forecast_withdraw(*, question: Question, user, at: dt.datetime | None = None) -> Forecast:

@@ -219,7 +219,8 @@ def test_numeric_moves_are_a_fraction_of_the_range(db):
         "The community median moved from 10 months to 14.5 months (your threshold: 10% of the range)."
 
 
-def test_a_live_forecast_enqueues_the_move_job(question, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_live_forecast_enqueues_the_move_job(question, django_capture_on_commit_callbacks, settings):  # noqa: F811
+    settings.READOUT_NOTIFY_MOVE_DEBOUNCE = 0
     fan = followers(1, question)[0]
     forecaster = factories.UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
@@ -228,6 +229,23 @@ def test_a_live_forecast_enqueues_the_move_job(question, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         forecast_create(question=question, user=factories.UserFactory(), probability=0.95)
     assert Kind.COMMUNITY_MOVE in set(Notification.objects.filter(user=fan).values_list("kind", flat=True))
+
+
+def test_a_burst_of_forecasts_makes_one_delayed_check(question, django_capture_on_commit_callbacks, settings,
+                                                     monkeypatch):  # noqa: F811
+    from django.core.cache import cache
+
+    from forecasting.celery import app
+
+    settings.READOUT_NOTIFY_MOVE_DEBOUNCE = 60
+    cache.clear()
+    calls = []
+    monkeypatch.setattr(app.tasks["forecasting.tasks.notify_community_move"], "apply_async",
+                        lambda args, countdown: calls.append((args, countdown)))
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            forecast_create(question=question, user=factories.UserFactory(), probability=0.3)
+    assert len(calls) == 1 and calls[0][0][0] == question.pk and calls[0][1] == 60
 
 
 # --- scheduled --------------------------------------------------------------------------------------------------
