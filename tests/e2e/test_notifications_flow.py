@@ -47,7 +47,7 @@ def log_in(page, base_url, username):
 def test_follow_comment_bell_resolution_email(live_server, page, successor_question, settings, screenshot):
     settings.READOUT_SITE_URL = live_server.url
     base = live_server.url
-    amira = User.objects.create_user(username="amira", email="amira@example.com", password=PASSWORD)
+    User.objects.create_user(username="amira", email="amira@example.com", password=PASSWORD)
     bea = User.objects.create_user(username="bea", email="bea@example.com", password=PASSWORD)
     staff = User.objects.create_user(username="curator", password=PASSWORD, is_staff=True)
     trial = successor_question.trial

@@ -115,11 +115,11 @@ def _resolved_batch(n_followers, n_questions=10, *, prefix):
 
     from forecasting.forecasts.models import ForecasterQuestion
 
-    trial = factories.TrialFactory()
+    batch_trial = factories.TrialFactory()
     now = timezone.now()
-    questions = [factories.QuestionFactory(trial=trial, status="resolved", outcome=float(i % 2), resolved_at=now,
+    questions = [factories.QuestionFactory(trial=batch_trial, status="resolved", outcome=float(i % 2), resolved_at=now,
                                            known_at=now) for i in range(n_questions)]
-    users = followers(n_followers, trial, prefix=prefix)
+    users = followers(n_followers, batch_trial, prefix=prefix)
     ForecasterQuestion.objects.bulk_create([
         ForecasterQuestion(question=questions[0], user=u, first_forecast_at=now, updated_at=now) for u in users
     ])

@@ -153,8 +153,8 @@ def test_annulment_is_announced(question, django_capture_on_commit_callbacks):  
 
 
 # --- community moves --------------------------------------------------------------------------------------------
-def point(question, median, *, ago):
-    return CommunityForecastPoint.objects.create(question=question, created_at=timezone.now() - ago,
+def point(q, median, *, ago):
+    return CommunityForecastPoint.objects.create(question=q, created_at=timezone.now() - ago,
                                                  forecaster_count=3, median=median)
 
 
@@ -231,8 +231,8 @@ def test_a_live_forecast_enqueues_the_move_job(question, django_capture_on_commi
     assert Kind.COMMUNITY_MOVE in set(Notification.objects.filter(user=fan).values_list("kind", flat=True))
 
 
-def test_a_burst_of_forecasts_makes_one_delayed_check(question, django_capture_on_commit_callbacks, settings,
-                                                     monkeypatch):  # noqa: F811
+def test_a_burst_of_forecasts_makes_one_delayed_check(question, django_capture_on_commit_callbacks, settings,  # noqa: F811
+                                                     monkeypatch):
     from django.core.cache import cache
 
     from forecasting.celery import app

@@ -5,7 +5,6 @@ from django.urls import reverse
 
 from forecasting.notifications.models import Delivery, Kind, Notification, NotificationPreference
 from forecasting.notifications.services.delivery import Item, notifications_deliver
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
