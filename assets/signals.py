@@ -11,3 +11,8 @@ public_moments_changed = Signal()
 # and ``change_ids`` (the new TrialRegistryChange rows, in field order). Not sent when a reading changes nothing.
 # forecasting proposes resolutions for the questions bound to the trial (docs/resolution.md).
 registry_changed = Signal()
+
+# Sent once the transaction that created a news item has committed (never for a rolled-back one), with
+# ``news_id``. forecasting notifies the followers of the item's trials and assets. Not sent when an import updates an
+# item that already existed.
+news_published = Signal()

@@ -19,6 +19,7 @@ from forecasting.accounts.models import BotToken, Profile
 from forecasting.discussion import admin as discussion_admin  # noqa: F401  (registers Comment, DiscussionLock)
 from forecasting.forecasts.forms import QuestionForm
 from forecasting.forecasts.models import Forecast
+from forecasting.notifications.models import Notification
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.resolution.services import readouts
 from forecasting.resolution.services import resolution as services
@@ -90,6 +91,17 @@ def reject_proposals(modeladmin, request, queryset):
     _decide_pending(modeladmin, request, queryset, services.proposal_reject, "Rejected")
 
 
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What users were told and whether its e-mail went out (docs/notifications.md); written only by the jobs."""
+
+    list_display = ("created_at", "user", "kind", "title", "email_state", "read_at")
+    list_filter = ("kind", "email_state")
+    search_fields = ("user__username", "title", "dedupe_key")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+
+
 @admin.register(ProposedResolution)
 class ProposedResolutionAdmin(ReadOnlyAdmin):
     """Proposals change state only through the services (confirm / reject), never by editing."""
@@ -123,7 +135,7 @@ admin.site.unregister(Readout)
 class ReadoutAdmin(AssetsReadoutAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        proposals = readouts.readout_after_admin_save(readout=obj)
+        proposals = readouts.readout_after_admin_save(readout=obj, created=not change)
         if proposals:
             self.message_user(
                 request, f"{len(proposals)} resolution(s) proposed: confirm them on the Pending resolutions page.",

@@ -10,6 +10,10 @@ class ForecastingConfig(AppConfig):
         # by name; the rooms' services never import their task modules.
         from forecasting.accounts import tasks as account_tasks  # noqa: F401
         from forecasting.pipeline import tasks  # noqa: F401
+        from forecasting.notifications import tasks as notification_tasks  # noqa: F401
+        from forecasting.notifications.signals import connect as notifications_connect
+
+        notifications_connect()
         from assets.signals import registry_changed
 
         registry_changed.connect(_registry_changed, dispatch_uid="forecasting.registry_propose")

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "forecasting.notifications.context.notifications",
             ],
         },
     },
@@ -169,6 +171,9 @@ AXES_VERBOSE = False
 READOUT_SITE_URL = env.str("READOUT_SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and not READOUT_SITE_URL and ALLOWED_HOSTS[0] != "*":
     READOUT_SITE_URL = "https://" + ALLOWED_HOSTS[0].lstrip(".")
+# Community-move notifications: after a forecast, the check runs this many seconds later, once for a burst of forecasts
+# on the same question (docs/notifications.md, "Community moves"); 0 checks after every forecast.
+READOUT_NOTIFY_MOVE_DEBOUNCE = env.float("READOUT_NOTIFY_MOVE_DEBOUNCE", default=60.0)
 # How long an e-mail verification link stays valid, in seconds.
 READOUT_EMAIL_VERIFICATION_MAX_AGE = env.int("READOUT_EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 60 * 60)
 
@@ -180,7 +185,13 @@ READOUT_COMMENT_EDIT_WINDOW_SECONDS = env.int("READOUT_COMMENT_EDIT_WINDOW_SECON
 DATA_UPLOAD_MAX_MEMORY_SIZE = READOUT_MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# SMTP (or another backend) from one URL (django-environ): smtp+tls://user:password@smtp.example.com:587,
+# smtps://... for implicit TLS, consolemail:// (the default: printed), dummymail://. Sets EMAIL_BACKEND, EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL. EMAIL_BACKEND, if set, still wins
+# (tests use the locmem backend). docs/notifications.md, "E-mail".
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 (set by the line above)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Readout <noreply@readout.local>")
 
 REST_FRAMEWORK = {
@@ -245,6 +256,9 @@ SPECTACULAR_SETTINGS = {
         "QuantileBeyondEnum": "forecasting.questions.api.serializers.QUANTILE_BEYOND_CHOICES",
         # The status of a question's resolution object: pending, resolved, annulled.
         "ResolutionStatusEnum": "forecasting.questions.api.serializers.RESOLUTION_STATUS_CHOICES",
+        # Notification deliveries (off, app, email, digest) and kinds (docs/notifications.md).
+        "NotificationDeliveryEnum": "forecasting.notifications.models.Delivery",
+        "NotificationKindEnum": "forecasting.notifications.models.Kind",
     },
 }
 
@@ -305,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
     "sync-ctgov-trials": {"task": "assets.tasks.sync_ctgov_trials", "schedule": 24 * 60 * 60.0},
     # Proposes No for registry-bound questions whose "by D" date passed without the change (docs/resolution.md).
     "registry-deadlines": {"task": "forecasting.tasks.registry_deadlines_check", "schedule": 60 * 60.0},
+    # Notifications (docs/notifications.md): questions closing and public moments within 24 h, hourly; the digest,
+    # daily at 07:00 (CELERY_TIMEZONE).
+    "notify-closing-soon": {"task": "forecasting.tasks.notify_closing_soon", "schedule": 60 * 60.0},
+    "notify-public-moments": {"task": "forecasting.tasks.notify_public_moments", "schedule": 60 * 60.0},
+    "notify-digest": {"task": "forecasting.tasks.notify_digest", "schedule": crontab(hour=7, minute=0)},
 }
 
 CACHES = (

@@ -30,6 +30,8 @@ api_v1 = [
     path("", include("assets.api.urls")),
     path("", include("forecasting.accounts.api")),
     path("", include("forecasting.discussion.api.urls")),
+    path("", include("forecasting.accounts.follow_api")),
+    path("", include("forecasting.notifications.api")),
     path("", include("forecasting.questions.api.urls")),
     path("", include("forecasting.resolution.api.urls")),
     path("", include("forecasting.search.api")),
@@ -58,5 +60,6 @@ urlpatterns = [
     path("staff/", include("forecasting.resolution.urls")),
     path("search/", include("forecasting.search.urls")),
     path("discussion/", include("forecasting.discussion.urls")),
+    path("notifications/", include("forecasting.notifications.urls")),
     path("", include("forecasting.scoring.urls")),
 ]

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from django.db import transaction
+
 from assets.errors import ValidationError
 from assets.models import (
     Asset,
@@ -14,6 +16,7 @@ from assets.models import (
     NewsItem,
     Trial,
 )
+from assets.signals import news_published
 
 # --- news ----------------------------------------------------------------------------------------------------------
 
@@ -105,4 +108,7 @@ def news_item_upsert(
         if missing:
             getattr(item, relation).add(*missing)
             changed.append(relation)
+    if created:
+        item_id = item.pk
+        transaction.on_commit(lambda: news_published.send(sender=NewsItem, news_id=item_id))
     return item, created, bool(changed)

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from forecasting.accounts import follow_pages
 from forecasting.accounts import views as accounts
 from forecasting.accounts.login_views import LockoutClearingPasswordResetConfirmView, ThrottledLoginView
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", accounts.profile_edit, name="profile-edit"),
     path("token/", accounts.api_token, name="api-token-page"),
+    path("following/", follow_pages.following, name="accounts-following"),
+    path("follow/<str:kind>/<int:pk>/", follow_pages.follow_toggle, name="follow-toggle"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

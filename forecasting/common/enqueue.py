@@ -28,6 +28,15 @@ PROCESS_RESOLUTION = "forecasting.tasks.process_resolution"
 SWEEP_UNSCORED_RESOLUTIONS = "forecasting.tasks.sweep_unscored_resolutions"
 REGISTRY_DEADLINES = "forecasting.tasks.registry_deadlines_check"
 SEND_VERIFICATION_EMAIL = "forecasting.tasks.send_verification_email"
+# Notification jobs (forecasting/notifications/tasks.py, and notify_resolutions in forecasting/pipeline/tasks.py).
+NOTIFY_COMMENT = "forecasting.tasks.notify_comment"
+NOTIFY_NEWS = "forecasting.tasks.notify_news"
+NOTIFY_READOUT = "forecasting.tasks.notify_readout"
+NOTIFY_RESOLUTIONS = "forecasting.tasks.notify_resolutions"
+NOTIFY_COMMUNITY_MOVE = "forecasting.tasks.notify_community_move"
+NOTIFY_CLOSING_SOON = "forecasting.tasks.notify_closing_soon"
+NOTIFY_PUBLIC_MOMENTS = "forecasting.tasks.notify_public_moments"
+NOTIFY_DIGEST = "forecasting.tasks.notify_digest"
 
 
 def enqueue(task, *args, **kwargs):
@@ -55,3 +64,29 @@ def enqueue_on_commit(task_name: str, *args) -> None:
     """Enqueue ``task_name`` once the current transaction commits (never inside it: the worker must see the committed
     state, and rolled-back work must not be processed)."""
     transaction.on_commit(lambda: enqueue(task_name, *args))
+
+
+def enqueue_debounced_on_commit(task_name: str, *args, key: str, seconds: float) -> None:
+    """Once the transaction commits, enqueue ``task_name`` to run ``seconds`` from now, unless one with the same
+    ``key`` was enqueued within the last ``seconds`` (it will see this change too, as it runs later). For work that
+    only needs the latest state (the community-move check after a burst of forecasts). ``seconds`` 0 enqueues every
+    time, at once. The window is kept in the default cache (per process without Redis)."""
+    def run():
+        if seconds <= 0:
+            enqueue(task_name, *args)
+            return
+        from django.core.cache import cache
+
+        if not cache.add(f"debounce:{key}", 1, timeout=seconds):
+            return
+        task = app.tasks[task_name]
+        if task.app.conf.task_always_eager:
+            task.apply_async(args, countdown=seconds)  # eager: runs now (countdown is ignored)
+            return
+        try:
+            task.apply_async(args, countdown=seconds)
+        except BROKER_ERRORS as exc:
+            cache.delete(f"debounce:{key}")
+            logger.warning("broker unreachable, %s%r not enqueued: %s", task_name, args, exc)
+
+    transaction.on_commit(run)

@@ -10,7 +10,13 @@ import os
 
 from celery import shared_task
 
-from forecasting.common.enqueue import PROCESS_RESOLUTION, REGISTRY_DEADLINES, SWEEP_UNSCORED_RESOLUTIONS, enqueue
+from forecasting.common.enqueue import (
+    NOTIFY_RESOLUTIONS,
+    PROCESS_RESOLUTION,
+    REGISTRY_DEADLINES,
+    SWEEP_UNSCORED_RESOLUTIONS,
+    enqueue,
+)
 
 # Task names and this logger keep the old module's dotted path (forecasting/tasks.py): beat schedules, queued
 # messages and log searches refer to them.
@@ -35,7 +41,7 @@ def _run_test_hook() -> None:
     retry_jitter=True,
     max_retries=5,
 )
-def process_resolution(self, question_id: int) -> dict:
+def process_resolution(self, question_id: int, notify: bool = True) -> dict:
     """After a question is resolved, annulled or unresolved: settle/refund/unsettle its market, score it or clear its
     scores, rebuild the leaderboards and notify (forecasting.pipeline.services.resolution_process).
 
@@ -47,7 +53,7 @@ def process_resolution(self, question_id: int) -> dict:
 
     _run_test_hook()
     try:
-        result = resolution_process(question_id=question_id)
+        result = resolution_process(question_id=question_id, notify=notify)
     except Question.DoesNotExist:
         logger.warning("process_resolution: question %s no longer exists", question_id)
         return {"question_id": question_id, "status": "missing", "steps": []}
@@ -72,3 +78,21 @@ def registry_deadlines_check() -> int:
     from forecasting.resolution.services.registry import registry_deadlines_propose
 
     return len(registry_deadlines_propose())
+
+
+NOTIFY_RESOLUTIONS_WAIT = 10  # seconds between looks for the pipeline to finish the batch's questions
+NOTIFY_RESOLUTIONS_TRIES = 30
+
+
+@shared_task(name=NOTIFY_RESOLUTIONS, bind=True, acks_late=True, max_retries=NOTIFY_RESOLUTIONS_TRIES)
+def notify_resolutions(self, question_ids: list[int]) -> int:
+    """One job for a batch of questions resolved together (a readout's "confirm all"): every forecaster and follower
+    gets one notification per question and one e-mail for the batch. Waits (retrying every 10 s, about 5 minutes)
+    until ``process_resolution`` has scored them; on the last try it processes the stragglers itself. Idempotent."""
+    from forecasting.pipeline.services import questions_notify_after_processing
+
+    final = self.request.retries >= NOTIFY_RESOLUTIONS_TRIES or self.app.conf.task_always_eager
+    waiting = questions_notify_after_processing(question_ids=list(question_ids), final=final)
+    if waiting:
+        raise self.retry(countdown=NOTIFY_RESOLUTIONS_WAIT)
+    return len(question_ids)

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from forecasting.accounts.services import bot_token_create
 from forecasting.discussion.services import comment_create
 from forecasting.forecasts.services.forecasts import forecast_create
-from forecasting.models import Forecast, ProposedResolution
+from forecasting.models import Forecast, Notification, ProposedResolution
 from forecasting.resolution.services import readouts as readout_services
 from forecasting.resolution.services import resolution as resolution_services
 from markets.models import Trade
@@ -161,6 +161,19 @@ TABLE = [
     Row("POST", "/api/v1/comments/{id}/replies/", logged_in(201), COMMENT, lambda w: {"body": "Why?"}),
     Row("POST", "/api/v1/comments/{id}/hide/", admins_only(200), COMMENT, lambda w: {"reason": "Off topic"}),
     Row("POST", "/api/v1/comments/{id}/unhide/", admins_only(409), COMMENT),
+    # Follows: each user follows and lists only as themselves.
+    Row("GET", "/api/v1/me/follows/", logged_in(200)),
+    Row("GET", "/api/v1/follows/{kind}/{id}/", logged_in(200), {"kind": "follow_kind", "id": "question"}),
+    Row("PUT", "/api/v1/follows/{kind}/{id}/", logged_in(200), {"kind": "follow_kind", "id": "question"}),
+    Row("DELETE", "/api/v1/follows/{kind}/{id}/", logged_in(200), {"kind": "follow_kind", "id": "question"}),
+    # Notifications: your own only (another user's id is 404: you have none with it).
+    Row("GET", "/api/v1/me/notifications/", logged_in(200)),
+    Row("GET", "/api/v1/me/notifications/unread-count/", logged_in(200)),
+    Row("POST", "/api/v1/me/notifications/{id}/read/", {"anonymous": 403, "owner": 200, "other": 404, "admin": 404},
+        {"id": "notification"}, lambda w: {}),
+    Row("POST", "/api/v1/me/notifications/read-all/", logged_in(200), body=lambda w: {}),
+    Row("GET", "/api/v1/me/notification-preferences/", logged_in(200)),
+    Row("PATCH", "/api/v1/me/notification-preferences/", logged_in(200), body=lambda w: {"move_binary_pp": 15}),
 ]
 
 # Routes under /api/v1/ that are not operations of the schema (the schema itself and its viewers).
@@ -233,6 +246,9 @@ def world(db, eager_celery, django_capture_on_commit_callbacks):  # noqa: F811
         "endpoint_code": pfs.code,
         "trial_acronym": trial.acronym,
         "owner_username": owner.username,
+        "follow_kind": "question",
+        # the owner forecast the resolved question: its resolution notified them
+        "notification": Notification.objects.filter(user=owner).values_list("pk", flat=True).first(),
     }
 
 

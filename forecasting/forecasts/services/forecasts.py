@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from assets.validators import validate_text
+from forecasting.accounts.follows import follow_auto
 from forecasting.accounts.selectors import user_require_verified
+from forecasting.common.enqueue import NOTIFY_COMMUNITY_MOVE, enqueue_debounced_on_commit
 from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
@@ -242,7 +244,20 @@ def forecast_create(
     rationale = _clean_rationale(rationale)
     with transaction.atomic():
         state = community_state_lock(question_id=question.pk)
-        return _apply(state=state, user=user, parsed=parsed, rationale=rationale, at=at)
+        forecast = _apply(state=state, user=user, parsed=parsed, rationale=rationale, at=at)
+        _after_forecast(question=question, user=user, live=at is None)
+        return forecast
+
+
+def _after_forecast(*, question: Question, user, live: bool = True) -> None:
+    """Forecasting follows the question (unless the user turned auto-follow off or left it), and, once committed,
+    the followers whose community-move threshold was reached are told (never while the community is hidden; not for
+    historical loads, ``live=False``)."""
+    follow_auto(user=user, target=question)
+    if live and question.is_revealed():
+        # A burst of forecasts makes one check, a debounce window later, of the state it left (docs/notifications.md).
+        enqueue_debounced_on_commit(NOTIFY_COMMUNITY_MOVE, question.pk, user.pk, key=f"community-move:{question.pk}",
+                                    seconds=settings.READOUT_NOTIFY_MOVE_DEBOUNCE)
 
 
 def forecast_withdraw(*, question: Question, user, at: dt.datetime | None = None) -> Forecast:
@@ -302,6 +317,7 @@ def forecasts_bulk_create(*, user, items: list[dict]) -> list[Forecast]:
             state = community_state_lock(question_id=question.pk)
             try:
                 created[question.pk] = _apply(state=state, user=user, parsed=value, rationale=rationale, at=None)
+                _after_forecast(question=question, user=user)
             except StateError as exc:
                 index = question_ids.index(question.pk)
                 raise StateError(f"forecasts[{index}]: {exc.message}", field=f"forecasts[{index}].question") from None

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assets.errors import ValidationError
 from assets.models import Endpoint, Readout, Trial
+from forecasting.common.enqueue import NOTIFY_READOUT, enqueue_on_commit
 from forecasting.forecasts.services.community import community_state_lock
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from markets.date_axis import instant_to_day_seconds
@@ -203,6 +204,8 @@ def _readout_write(*, created_by, update_existing: bool, **fields) -> tuple[Read
         setattr(readout, name, value)
     readout.save()
     readout_propose(readout=readout)
+    if created:  # followers of its trial and of the questions it answers (forecasting.tasks.notify_readout)
+        enqueue_on_commit(NOTIFY_READOUT, readout.pk)
     return readout, created
 
 
@@ -233,10 +236,14 @@ def readout_upsert(*, created_by=None, **fields) -> tuple[Readout, bool]:
     return _readout_write(created_by=created_by, update_existing=True, **fields)
 
 
-def readout_after_admin_save(*, readout: Readout) -> list[ProposedResolution]:
-    """For readouts saved through the Django admin's own form (already validated there): propose resolutions."""
+def readout_after_admin_save(*, readout: Readout, created: bool = False) -> list[ProposedResolution]:
+    """For readouts saved through the Django admin's own form (already validated there): propose resolutions (and
+    notify followers of a new one)."""
     with transaction.atomic():
-        return readout_propose(readout=readout)
+        proposals = readout_propose(readout=readout)
+        if created:
+            enqueue_on_commit(NOTIFY_READOUT, readout.pk)
+        return proposals
 
 
 # ----------------------------------------------------------------------------------------------------------------

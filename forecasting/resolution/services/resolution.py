@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from assets.models import Readout
-from forecasting.common.enqueue import PROCESS_RESOLUTION, enqueue_on_commit
+from forecasting.common.enqueue import NOTIFY_RESOLUTIONS, PROCESS_RESOLUTION, enqueue_on_commit
 from forecasting.forecasts.services.community import community_state_lock
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.resolution.services.readouts import MAX_NOTE_LENGTH, validate_web_address
@@ -48,12 +48,15 @@ A = ResolutionEvent.Action
 # ----------------------------------------------------------------------------------------------------------------
 # Resolving
 # ----------------------------------------------------------------------------------------------------------------
-def _enqueue(question_id: int) -> None:
+def _enqueue(question_id: int, notify: bool = True) -> None:
     """Run the follow-up work once the current transaction commits (never inside it: the worker must see the
     committed state, and a rolled-back resolution must not be scored)."""
     # By task name, not by import: the task lives in forecasting.pipeline, a room above this one. enqueue() logs and
     # carries on if the broker is down; sweep_unscored_resolutions catches up.
-    enqueue_on_commit(PROCESS_RESOLUTION, question_id)
+    if notify:
+        enqueue_on_commit(PROCESS_RESOLUTION, question_id)
+    else:  # the caller notifies for a batch (NOTIFY_RESOLUTIONS)
+        enqueue_on_commit(PROCESS_RESOLUTION, question_id, False)
 
 
 def _supersede_pending(question: Question, *, actor, now: dt.datetime, keep: int | None = None) -> None:
@@ -74,14 +77,15 @@ def _clean_text(value, *, field: str, max_length: int) -> str:
 
 
 @transaction.atomic
-def proposal_confirm(*, proposal: ProposedResolution, actor, note: str = "") -> ProposedResolution:
+def proposal_confirm(*, proposal: ProposedResolution, actor, note: str = "", notify: bool = True) -> ProposedResolution:
     """Resolve the proposal's question to the proposed outcome, with the evidence's known_at and source (the
     readout's, or the registry proposal's own); a registry proposal without an outcome annuls the question.
 
     Other pending proposals on the question become superseded. Writes a ``confirm_proposal`` event and enqueues
     ``process_resolution`` on commit. Raises StateError if the proposal is no longer pending or the question cannot
     be resolved; ValidationError if the outcome or known_at is refused (e.g. the readout's known_at is still in the
-    future, or the value lies outside a closed range).
+    future, or the value lies outside a closed range). ``notify=False`` leaves the notification to the caller (a
+    batch: ``proposals_confirm_all``).
     """
     note = _clean_text(note, field="note", max_length=MAX_NOTE_LENGTH)
     community_state_lock(question_id=proposal.question_id)
@@ -108,7 +112,7 @@ def proposal_confirm(*, proposal: ProposedResolution, actor, note: str = "") -> 
         source=proposal.evidence_source, url=proposal.evidence_url, note=note, readout=proposal.readout,
         registry_change=proposal.registry_change, proposal=proposal, actor=actor, created_at=now,
     )
-    _enqueue(question.pk)
+    _enqueue(question.pk, notify=notify)
     return proposal
 
 
@@ -156,7 +160,8 @@ def proposals_confirm_all(*, actor, readout: Readout | None = None) -> ConfirmAl
     Order: by question, then the earliest-public readout first (it fixes the earliest known_at); confirming one
     supersedes the question's others, which are then skipped. A proposal that cannot be confirmed (its known_at is
     still in the future, a value outside a closed range, ...) is reported in ``failed`` with the reason and stays
-    pending; the others are confirmed regardless.
+    pending; the others are confirmed regardless. Their forecasters and followers are notified by one job for the
+    whole batch (``forecasting.tasks.notify_resolutions``: one e-mail per user), enqueued after the last commit.
     """
     pending = ProposedResolution.objects.filter(status=P.PENDING).select_related("readout", "question")
     if readout is not None:
@@ -165,9 +170,11 @@ def proposals_confirm_all(*, actor, readout: Readout | None = None) -> ConfirmAl
     for proposal in pending.order_by("question_id", Coalesce("readout__known_at", "known_at"), "pk"):
         if ProposedResolution.objects.filter(pk=proposal.pk, status=P.PENDING).exists():
             try:
-                result.confirmed.append(proposal_confirm(proposal=proposal, actor=actor))
+                result.confirmed.append(proposal_confirm(proposal=proposal, actor=actor, notify=False))
             except (StateError, ValidationError) as exc:
                 result.failed.append((proposal, exc.message))
+    if result.confirmed:
+        enqueue_on_commit(NOTIFY_RESOLUTIONS, sorted({p.question_id for p in result.confirmed}))
     return result
 
 

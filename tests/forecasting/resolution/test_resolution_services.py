@@ -459,7 +459,9 @@ def test_annulled_question_processing_refunds_and_clears(open_question, staff_us
                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.question_resolve_manual(question=open_question, outcome="annulled", known_at=None, actor=staff_user)
-    assert [name for name, _ in steps] == ["market_refund", "question_scores_clear", "leaderboards_rebuild"]
+    assert [name for name, _ in steps] == [
+        "market_refund", "question_scores_clear", "leaderboards_rebuild", "question_notify_resolution"
+    ]
 
 
 def test_unresolve_then_re_resolve_is_audited_and_processed_each_time(open_question, staff_user, steps,
