@@ -30,6 +30,7 @@ from forecasting.common.enqueue import PROCESS_RESOLUTION, enqueue_on_commit
 from forecasting.forecasts.services.community import community_state_lock
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.resolution.services.readouts import MAX_NOTE_LENGTH, validate_web_address
+from markets.choices import option_index
 from markets.models import Question
 from markets.services.questions import question_release_pending
 from markets.services.resolution import question_annul, question_resolve, question_unresolve
@@ -177,6 +178,8 @@ def parse_outcome(*, question: Question, outcome) -> float | None:
         text = outcome.strip().lower()
         if text in ("annulled", "annul", "annulment"):
             return None
+        if question.is_multiple_choice:  # an option's label or index (markets.choices)
+            return float(option_index(question.options or [], outcome, field="outcome"))
         if question.is_binary:
             if text in ("yes", "no"):
                 return 1.0 if text == "yes" else 0.0
