@@ -352,9 +352,11 @@
   function setupQuestionForm(form) {
     var type = form.querySelector("select[name=type]");
     var numeric = form.querySelectorAll("[data-numeric-only]");
+    var choice = form.querySelectorAll("[data-choice-only]");
     if (!type) return;
     function toggle() {
       for (var i = 0; i < numeric.length; i++) numeric[i].hidden = type.value !== "numeric";
+      for (var j = 0; j < choice.length; j++) choice[j].hidden = type.value !== "multiple_choice";
     }
     type.addEventListener("change", toggle);
     toggle();
