@@ -9,7 +9,8 @@ import math
 from django import forms
 
 from assets.errors import DomainError
-from forecasting.forecasts.forms import _ForecastForm
+from assets.validators import TextValidator
+from forecasting.forecasts.services.forecasts import MAX_RATIONALE_LENGTH
 from markets.models import Question
 
 SUM_TOLERANCE_PERCENT = 1e-4  # 1e-6 in probability, the service's tolerance
@@ -19,10 +20,15 @@ def option_field_name(index: int) -> str:
     return f"option_{index}"
 
 
-class ChoiceForecastForm(_ForecastForm):
-    """Fields ``option_0`` ... ``option_{K-1}``: the chance of each option, in percent."""
+class ChoiceForecastForm(forms.Form):
+    """Fields ``option_0`` ... ``option_{K-1}``: the chance of each option, in percent, then the rationale (as on
+    the binary and numeric forms, ``forecasting.forecasts.forms``, which import this module)."""
 
-    field_map = {"probabilities": None}
+    rationale = forms.CharField(
+        required=False, max_length=MAX_RATIONALE_LENGTH, strip=True, validators=[TextValidator()],
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What drives your forecast?"}),
+        help_text="Optional. Why you think so: shown with your forecast history and, once revealed, to others.",
+    )
 
     def __init__(self, *args, question: Question, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assets.errors import DomainError
 from assets.validators import TextValidator
+from forecasting.forecasts.choice_forms import ChoiceForecastForm, choice_form_initial
 from forecasting.forecasts.services.forecasts import MAX_RATIONALE_LENGTH
 from markets.models import Question
 from markets.services import QUESTION_EDITABLE_FIELDS, QUESTION_FROZEN_AFTER_OPEN, question_validate
@@ -131,8 +132,6 @@ class NumericForecastForm(_ForecastForm):
 
 def forecast_form_class(question: Question):
     if question.is_multiple_choice:
-        from forecasting.forecasts.choice_forms import ChoiceForecastForm  # it builds on _ForecastForm above
-
         return ChoiceForecastForm
     return BinaryForecastForm if question.is_binary else NumericForecastForm
 
@@ -142,8 +141,6 @@ def forecast_form_initial(question: Question, forecast) -> dict:
     if forecast is None or forecast.is_withdrawal:
         return {}
     if question.is_multiple_choice:
-        from forecasting.forecasts.choice_forms import choice_form_initial
-
         return choice_form_initial(forecast)
     if question.is_binary and forecast.probability is not None:
         # "35", not "35.0": the number input shows what the forecaster would type.
