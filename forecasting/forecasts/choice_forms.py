@@ -80,4 +80,5 @@ def choice_form_initial(forecast) -> dict:
     """The viewer's current forecast as the percentages they would have typed."""
     if forecast is None or forecast.is_withdrawal or not forecast.probabilities:
         return {}
-    return {option_field_name(i): float(f"{p * 100:.4g}") for i, p in enumerate(forecast.probabilities)}
+    # "40", not "40.0" or "40.00000001": what the forecaster would type (the stored vector was renormalized).
+    return {option_field_name(i): f"{p * 100:.6g}" for i, p in enumerate(forecast.probabilities)}
