@@ -16,6 +16,7 @@ from django.utils import timezone
 from forecasting.forecasts.models import ForecasterQuestion
 from forecasting.notifications.models import NotificationSent
 from forecasting.scoring.models import Score
+from markets.choices import option_label
 from markets.models import Question
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ def resolution_key(question: Question) -> str:
 def outcome_text(question: Question) -> str:
     if question.outcome is None:
         return "unresolved"
+    if question.is_multiple_choice:
+        return option_label(question.options, question.outcome)
     if question.is_binary:
         return "Yes" if question.outcome >= 0.5 else "No"
     unit = f" {question.unit}" if question.unit else ""
@@ -37,11 +40,12 @@ def outcome_text(question: Question) -> str:
 
 
 def _score_lines(question: Question, score: Score | None, crowd: Score | None) -> list[str]:
-    name = "Brier score" if question.is_binary else "CRPS"
+    name = "Brier score" if question.is_binary else "multi-category Brier score" if question.is_multiple_choice else "CRPS"
+    scale = "0 to 2" if question.is_multiple_choice else "0 to 1"
     if score is None or score.loss is None:
         return ["You had no forecast active before the question closed, so this question did not score you."]
     lines = [
-        f"Your time-averaged {name}: {score.loss:.3f} (0 to 1, lower is better), over {score.coverage:.0%} of "
+        f"Your time-averaged {name}: {score.loss:.3f} ({scale}, lower is better), over {score.coverage:.0%} of "
         "the forecasting window.",
     ]
     if crowd is not None and crowd.loss is not None:

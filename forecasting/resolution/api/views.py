@@ -122,7 +122,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "id", "question", "question_title", "question_type", "binding", "basis", "outcome", "status", "readout",
             "registry_change", "known_at", "source", "url", "note", "created_at", "decided_by", "decided_at",
         ]
-        extra_kwargs = {"outcome": {"help_text": "1 or 0 (binary), the value (numeric); null proposes annulment."}}
+        extra_kwargs = {"outcome": {"help_text": "1 or 0 (binary), the value (numeric), the option's index (multiple "
+                                                 "choice); null proposes annulment."}}
 
     def get_binding(self, proposal) -> str:
         question = proposal.question
@@ -150,7 +151,10 @@ class UnresolvePreviewSerializer(serializers.Serializer):
 
 
 class ResolveInSerializer(serializers.Serializer):
-    outcome = serializers.JSONField(help_text='"yes", "no", a number (numeric questions) or "annulled".')
+    outcome = serializers.JSONField(
+        help_text='"yes", "no", a number (numeric questions), an option\'s index or label (multiple-choice questions) '
+                  'or "annulled".'
+    )
     known_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None,
         help_text="When the answer became public (required unless annulled; a naive time is read as UTC).",
@@ -347,7 +351,8 @@ class QuestionResolveView(APIView):
 
     @extend_schema(
         summary="Resolve a question by hand (admins)",
-        description='{"outcome": "yes" | "no" | number | "annulled", "known_at": ..., "source": ..., "note": ...}. '
+        description='{"outcome": "yes" | "no" | number | option index or label | "annulled", "known_at": ..., '
+                    '"source": ..., "note": ...}. '
                     "known_at is required unless annulling. The question's market settles and its forecasts are "
                     "scored in the background.",
         request=ResolveInSerializer, responses={200: QuestionResolutionSerializer, **ERRORS}, tags=["resolution"],
