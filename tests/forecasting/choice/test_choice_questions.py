@@ -265,3 +265,16 @@ def test_csv_exports_have_one_column_per_option(question, user, staff_client):
     body = b"".join(scores.streaming_content).decode()
     forecaster = [r for r in csv.DictReader(io.StringIO(body)) if r["username"] == user.username][0]
     assert float(forecaster["loss"]) == pytest.approx(0.25**2 + 0.25**2 + 0.5**2)
+
+
+def test_the_thinned_community_series_carries_the_probabilities(question, user, other_user):
+    """The chart series is thinned in SQL past its point budget (raw SQL on PostgreSQL): the per-option vectors come
+    back as lists there too."""
+    from forecasting.forecasts.selectors import community_series
+
+    for i, p in enumerate(([0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.4, 0.4, 0.2], [0.3, 0.3, 0.4])):
+        forecast_create(question=question, user=(user, other_user)[i % 2], probabilities=p,
+                        at=question.open_time + dt.timedelta(hours=i))
+    rows = community_series(question=question, max_points=2)
+    assert 1 <= len(rows) <= 3 and all(isinstance(row["probabilities"], list) for row in rows)
+    assert rows[-1]["probabilities"] == pytest.approx([0.35, 0.35, 0.3])
