@@ -71,9 +71,13 @@ def option_index(options: list[str], raw, *, field: str = "outcome") -> int:
             raw = int(stripped)
         else:
             raise ValidationError(f"{field} must be one of the options ({allowed}); got {raw!r}.", field=field)
-    if isinstance(raw, bool) or not isinstance(raw, Real) or not math.isfinite(float(raw)):
-        raise ValidationError(f"{field} must be an option's index or label ({allowed}); got {raw!r}.", field=field)
-    value = float(raw)
+    try:
+        value = float(raw) if isinstance(raw, Real) and not isinstance(raw, bool) else math.nan
+    except OverflowError:  # an integer beyond any float
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValidationError(f"{field} must be an option's index or label ({allowed}); got {str(raw)[:40]!r}.",
+                              field=field)
     if value != int(value) or not 0 <= value < len(options):
         raise ValidationError(f"{field} must be an option's index 0 to {len(options) - 1} ({allowed}); got {raw!r}.",
                               field=field)

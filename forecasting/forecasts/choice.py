@@ -34,7 +34,10 @@ def probabilities_parse(raw, *, options: list[str], field: str = "probabilities"
         if isinstance(value, bool) or not isinstance(value, Real):
             raise ValidationError(f"{field}[{i}] ({options[i]}) must be a number in [0.001, 0.999] (got {value!r}).",
                                   field=field)
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an integer beyond any float (JSON allows 1e400 written out in digits)
+            v = math.inf
         if not math.isfinite(v) or not P_MIN <= v <= P_MAX:
             raise ValidationError(f"{field}[{i}] ({options[i]}) must be between 0.001 and 0.999 (got {value!r}).",
                                   field=field)

@@ -195,7 +195,12 @@ def parse_outcome(*, question: Question, outcome) -> float | None:
         raise ValidationError("outcome is required.", field="outcome")
     if isinstance(outcome, bool) or not isinstance(outcome, Real):
         raise ValidationError(f"outcome must be yes, no, a number or annulled (got {outcome!r}).", field="outcome")
-    return float(outcome)  # range and finiteness are checked by question_resolve
+    if question.is_multiple_choice:
+        return float(option_index(question.options or [], outcome, field="outcome"))
+    try:
+        return float(outcome)  # range and finiteness are checked by question_resolve
+    except OverflowError:  # an integer written out beyond any float's range
+        raise ValidationError("outcome is too large: a finite number is required.", field="outcome") from None
 
 
 @transaction.atomic

@@ -278,3 +278,15 @@ def test_the_thinned_community_series_carries_the_probabilities(question, user, 
     rows = community_series(question=question, max_points=2)
     assert 1 <= len(rows) <= 3 and all(isinstance(row["probabilities"], list) for row in rows)
     assert rows[-1]["probabilities"] == pytest.approx([0.35, 0.35, 0.3])
+
+
+def test_huge_integers_are_400s_not_overflows(question, user_client, staff_client):
+    huge = "1" + "0" * 400
+    response = user_client.post(f"/api/v1/questions/{question.pk}/forecasts/",
+                                '{"probabilities": [%s, 0.5, 0.5]}' % huge, content_type="application/json")
+    assert response.status_code == 400 and "probabilities" in response.data
+    response = staff_client.post(f"/api/v1/questions/{question.pk}/resolve/",
+                                 '{"outcome": %s, "known_at": "2026-01-01T00:00:00Z"}' % huge,
+                                 content_type="application/json")
+    assert response.status_code == 400 and "outcome" in response.data
+    assert not Forecast.objects.exists()
