@@ -98,6 +98,8 @@ def outcome_labels(market) -> list[str]:
         return ["NO", "YES"]
     if question.is_date:
         return date_bucket_labels(K=market.n, range_min=question.range_min, range_max=question.range_max)
+    if question.is_multiple_choice:  # outcome j is option j (markets.choices)
+        return list(question.options or [])
     return bucket_labels(K=market.n, range_min=question.range_min, range_max=question.range_max,
                          log_scale=question.log_scale, unit=question.unit)
 

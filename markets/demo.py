@@ -96,6 +96,26 @@ SUCCESSOR2_QUESTIONS = [
             "resolves above the range."
         ),
     },
+    {
+        "slug": "successor-2-first-meeting",
+        "title": "At which meeting will SUCCESSOR-2's full efficacy results be presented first?",
+        "type": "multiple_choice",
+        "options": ["ASCO", "EHA", "IMS", "ASH", "Elsewhere first (another meeting or a journal)"],
+        "endpoint": "PFS",
+        "bound_metric": "hazard_ratio",
+        "description": (
+            "The topline said the data would go to \"a future medical meeting\". Myeloma results usually land at ASCO "
+            "or EHA in June, the International Myeloma Society meeting in September, or ASH in December; a sponsor "
+            "may also choose a journal first."
+        ),
+        "resolution_criteria": (
+            "Resolves to the meeting where the primary-analysis PFS results (hazard ratio and medians for both arms) "
+            "are first presented in full; to the last option if they first appear anywhere else, including a "
+            "peer-reviewed paper."
+        ),
+        "fine_print": "An abstract title or a press release does not count; the data must be shown. Entering the "
+                      "PFS readout proposes the option its source names (e.g. \"ASH 2026, LBA-1\" proposes ASH).",
+    },
 ]
 
 

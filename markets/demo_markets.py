@@ -1,8 +1,9 @@
 """Demo markets on SUCCESSOR-2 with a history of trades by the demo forecasters. Idempotent.
 
 Called by forecasting/demo.py after it has created the demo questions and users: grants every demo user the
-starting points (once), opens a binary market (b = 100) on "successor-2-pfs-hr-below-0-7" and a numeric market
-(K = 10) on "successor-2-median-pfs-mezikd", and, for a market without trades, replays a seeded sequence of trades
+starting points (once), opens a binary market (b = 100) on "successor-2-pfs-hr-below-0-7", a numeric market
+(K = 10) on "successor-2-median-pfs-mezikd" and a multiple-choice market (one outcome per option) on
+"successor-2-first-meeting", and, for a market without trades, replays a seeded sequence of trades
 spread between the market's opening and now, so the price chart has a history.
 """
 from __future__ import annotations
@@ -24,6 +25,10 @@ from markets.services import account_grant_starting_points, market_create, trade
 DEMO_TRADERS = ["amira", "benoit", "chen", "dana", "eitan", "fatima", "gus", "hana", "ivan", "jo", "kwame", "lena"]
 BINARY_SLUG = "successor-2-pfs-hr-below-0-7"
 NUMERIC_SLUG = "successor-2-median-pfs-mezikd"
+CHOICE_SLUG = "successor-2-first-meeting"
+# The multiple-choice demo market's traders: beliefs per option (ASCO, EHA, IMS, ASH, elsewhere) drifting from the
+# first vector to the second, as in the demo forecasts.
+CHOICE_BELIEFS = ([0.30, 0.20, 0.15, 0.30, 0.05], [0.10, 0.08, 0.17, 0.60, 0.05])
 TRADES_PER_MARKET = 40
 
 
@@ -90,6 +95,29 @@ def _numeric_trades(market: Market, users, rng: random.Random, times) -> int:
     return made
 
 
+def _choice_trades(market: Market, users, rng: random.Random, times) -> int:
+    """Each trader perturbs the drifting belief and buys the option the market underprices most by it."""
+    start, end = CHOICE_BELIEFS
+    made = 0
+    for i, at in enumerate(times):
+        user = rng.choice(users)
+        progress = i / max(1, len(times) - 1)
+        raw = [(a + (b - a) * progress) * math.exp(rng.gauss(0, 0.3)) for a, b in zip(start, end)]
+        beliefs = [x / sum(raw) for x in raw]
+        prices = market_prices(market)
+        option = max(range(market.n), key=lambda j: beliefs[j] - prices[j])
+        edge = beliefs[option] - prices[option]
+        if edge < 0.01:
+            continue
+        try:
+            trade_buy_budget(market=market, user=user, outcome=option, budget=max(1, round(edge * 40)), at=at)
+            made += 1
+        except DomainError:
+            continue
+        market.refresh_from_db()
+    return made
+
+
 @transaction.atomic
 def markets_demo_load() -> list[str]:
     """Open the demo markets and their trade history; returns summary lines. Safe to run again."""
@@ -101,7 +129,8 @@ def markets_demo_load() -> list[str]:
     rng = random.Random(20260310)
     now = timezone.now()
     for slug, b, buckets, replay in ((BINARY_SLUG, 100.0, None, _binary_trades),
-                                     (NUMERIC_SLUG, 100.0, 10, _numeric_trades)):
+                                     (NUMERIC_SLUG, 100.0, 10, _numeric_trades),
+                                     (CHOICE_SLUG, 100.0, None, _choice_trades)):
         question = Question.objects.filter(slug=slug).first()
         if question is None:
             lines.append(f"markets: question {slug} is missing, no market")

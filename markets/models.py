@@ -41,6 +41,7 @@ class Question(models.Model):
         BINARY = "binary", "Binary"
         NUMERIC = "numeric", "Numeric"
         DATE = "date", "Date"
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -61,7 +62,7 @@ class Question(models.Model):
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
-    type = models.CharField(max_length=10, choices=Type.choices)
+    type = models.CharField(max_length=20, choices=Type.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="questions")
     trial = models.ForeignKey(Trial, on_delete=models.PROTECT, null=True, blank=True, related_name="questions")
@@ -92,6 +93,11 @@ class Question(models.Model):
     open_lower_bound = models.BooleanField(default=False)
     open_upper_bound = models.BooleanField(default=False)
 
+    # Multiple-choice questions (markets.choices): 2-20 distinct option labels; the outcome is an option's index.
+    options = models.JSONField(
+        null=True, blank=True, help_text="Multiple choice: the option labels, in order (2 to 20). Null otherwise."
+    )
+
     # Optional structured binding used to propose resolutions from readouts: trial + endpoint + metric,
     # compared against a threshold for binary questions; the metric's value itself for numeric ones.
     bound_metric = models.CharField(max_length=40, choices=Readout.Metric.choices, blank=True)
@@ -110,7 +116,10 @@ class Question(models.Model):
     )
 
     # Resolution (set by the resolution services; the event rows keep the history).
-    outcome = models.FloatField(null=True, blank=True, help_text="1 or 0 for binary, the value for numeric.")
+    outcome = models.FloatField(
+        null=True, blank=True,
+        help_text="1 or 0 for binary, the value for numeric, the chosen option's index (0-based) for multiple choice.",
+    )
     known_at = models.DateTimeField(null=True, blank=True, help_text="When the answer became public.")
     actual_close_time = models.DateTimeField(null=True, blank=True, help_text="Te = min(Tc, known_at).")
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -140,7 +149,7 @@ class Question(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(open_time__lt=models.F("scheduled_close_time")), name="question_open_before_close"),
             models.CheckConstraint(
-                condition=Q(type="binary")
+                condition=Q(type__in=["binary", "multiple_choice"])
                 | (Q(range_min__isnull=False) & Q(range_max__isnull=False) & Q(range_min__lt=models.F("range_max"))),
                 name="question_numeric_range",
             ),
@@ -148,6 +157,11 @@ class Question(models.Model):
                 condition=Q(log_scale=False) | Q(range_min__gt=0), name="question_log_scale_positive_min"
             ),
             models.CheckConstraint(condition=~Q(type="date", log_scale=True), name="question_date_no_log_scale"),
+            models.CheckConstraint(
+                condition=(Q(type="multiple_choice") & Q(options__isnull=False))
+                | (~Q(type="multiple_choice") & Q(options__isnull=True)),
+                name="question_options_only_multiple_choice",
+            ),
         ]
 
     def __str__(self):
@@ -173,6 +187,10 @@ class Question(models.Model):
     def is_continuous(self) -> bool:
         """Forecasts are 201-point CDFs over [range_min, range_max] (numeric and date questions)."""
         return self.type in (self.Type.NUMERIC, self.Type.DATE)
+
+    @property
+    def is_multiple_choice(self) -> bool:
+        return self.type == self.Type.MULTIPLE_CHOICE
 
     @property
     def open_bound_count(self) -> int:

@@ -108,6 +108,9 @@ def market_price_series(*, question: Question) -> PriceSeries | None:
     times = [t for t, _ in rows]
     prices = np.array([p for _, p in rows], dtype=float).reshape(len(rows), market.n)
     binary = question.is_binary
+    if question.is_multiple_choice:  # one price per option; no bucket edges, no YES column
+        return PriceSeries(market_id=market.pk, kind="multiple_choice", times=times, prices=prices,
+                           edges=np.zeros(0))
     return PriceSeries(
         market_id=market.pk, kind="binary" if binary else "numeric", times=times, prices=prices,
         edges=lmsr.bucket_edges(market.n), yes=prices[:, 1].copy() if binary else None,
@@ -345,7 +348,9 @@ def market_panel_context(*, question: Question, user) -> dict:
     if voided_count and user is not None and user.is_authenticated:
         my_voided = list(annotate_voided(Trade.objects.filter(market=market, user=user)).filter(voided=True)
                          .order_by("created_at", "pk"))
-    if question.is_binary:
+    if question.is_multiple_choice:
+        chart = {"kind": "multiple_choice", "labels": labels, "prices": [round(p, 6) for p in prices]}
+    elif question.is_binary:
         chart = {
             "kind": "binary",
             "points": [{"x": t.isoformat(), "y": round(p[1], 6)} for t, p in points],

@@ -141,3 +141,12 @@ class NumericQuestionFactory(QuestionFactory):
     range_max = 40.0
     unit = "months"
     open_upper_bound = True
+
+
+class ChoiceQuestionFactory(QuestionFactory):
+    """An open multiple-choice question with three options."""
+
+    title = factory.Sequence(lambda n: f"Which meeting presents trial {n} first?")
+    type = "multiple_choice"
+    options = factory.LazyFunction(lambda: ["ASH", "ASCO", "Another meeting"])
+    resolution_criteria = "Resolves to the meeting where the first full presentation is made."

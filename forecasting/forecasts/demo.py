@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from forecasting.accounts.models import Profile
 from forecasting.forecasts.models import Forecast
+from forecasting.forecasts.choice_demo import choice_demo_forecast
 from forecasting.forecasts.services.forecasts import forecast_create
 
 DEMO_PASSWORD = "forecast-demo"  # noqa: S105 - demo forecasters, documented in the README
@@ -89,6 +90,9 @@ def _forecast_demo_history(question, users: list[User], rng: random.Random) -> i
             logit = math.log(centre / (1 - centre)) + rng.gauss(0, 0.6)
             p = min(0.97, max(0.03, 1 / (1 + math.exp(-logit))))
             forecast_create(question=question, user=user, probability=round(p, 3), rationale=rationale, at=at)
+        elif question.is_multiple_choice:
+            forecast_create(question=question, user=user, probabilities=choice_demo_forecast(question, rng, progress),
+                            rationale=rationale, at=at)
         else:
             a, b, spread = NUMERIC_BELIEFS.get(question.slug, (question.range_min, question.range_max, 0.2))
             median = (a + (b - a) * progress) * math.exp(rng.gauss(0, 0.08))

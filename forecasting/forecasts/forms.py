@@ -14,6 +14,7 @@ from assets.errors import DomainError
 from assets.validators import TextValidator
 from forecasting.forecasts.forms_date import DateForecastForm, date_form_initial
 from forecasting.forecasts.forms_date_range import DATE_RANGE_FIELDS, date_range_clean, date_range_fields_add
+from forecasting.forecasts.choice_forms import ChoiceForecastForm, choice_form_initial
 from forecasting.forecasts.services.forecasts import MAX_RATIONALE_LENGTH
 from markets.models import Question
 from markets.services import QUESTION_EDITABLE_FIELDS, QUESTION_FROZEN_AFTER_OPEN, question_validate
@@ -139,6 +140,8 @@ class NumericForecastForm(_ForecastForm):
 def forecast_form_class(question: Question):
     if question.is_date:
         return DateForecastForm
+    if question.is_multiple_choice:
+        return ChoiceForecastForm
     return BinaryForecastForm if question.is_binary else NumericForecastForm
 
 
@@ -146,6 +149,8 @@ def forecast_form_initial(question: Question, forecast) -> dict:
     """Pre-fill the form with the viewer's current forecast, so an update starts from it."""
     if forecast is None or forecast.is_withdrawal:
         return {}
+    if question.is_multiple_choice:
+        return choice_form_initial(forecast)
     if question.is_binary and forecast.probability is not None:
         # "35", not "35.0": the number input shows what the forecaster would type.
         return {"percent": f"{forecast.probability * 100:.1f}".rstrip("0").rstrip(".")}
@@ -176,7 +181,7 @@ class UTCDateTimeField(forms.DateTimeField):
 
 
 # Fields named in markets.Question's CheckConstraints (open before close, numeric range, log scale).
-CONSTRAINED_FIELDS = ("open_time", "scheduled_close_time", "type", "range_min", "range_max", "log_scale")
+CONSTRAINED_FIELDS = ("open_time", "scheduled_close_time", "type", "range_min", "range_max", "log_scale", "options")
 NUMERIC_FIELDS = ("range_min", "range_max", "unit", "log_scale", "open_lower_bound", "open_upper_bound")
 
 
@@ -188,6 +193,12 @@ class QuestionForm(forms.ModelForm):
     after opening are shown disabled.
     """
 
+    options = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 5, "placeholder": "ASH\nASCO\nEHA\nAnother meeting"}),
+        label="Options (multiple choice)",
+        help_text="Multiple-choice questions only: one option per line, 2 to 20, each up to 120 characters, all "
+                  "different. Forecasters give each a probability; the answer is one of them.",
+    )
     publish = forms.BooleanField(
         required=False,
         label="Publish (open) now",
@@ -254,6 +265,8 @@ class QuestionForm(forms.ModelForm):
         self.fields["trial"].queryset = self.fields["trial"].queryset.order_by("acronym", "registry_id")
         self.fields["endpoint"].queryset = self.fields["endpoint"].queryset.order_by("code")
         self.fields["on_trial_stopped"].required = False  # blank means the default, "nothing"
+        if self.instance.options and not self.is_bound:
+            self.initial["options"] = "\n".join(self.instance.options)
         if self.instance.pk is not None and self.instance.status != Question.Status.DRAFT:
             for name in QUESTION_FROZEN_AFTER_OPEN:
                 self.fields[name].disabled = True
@@ -283,7 +296,9 @@ class QuestionForm(forms.ModelForm):
         except DomainError as exc:
             add_domain_error(self, exc)
             return cleaned
-        if candidate.is_binary:
+        if "options" in cleaned and not self.fields["options"].disabled:
+            cleaned["options"] = candidate.options  # the cleaned list (None unless multiple choice)
+        if not candidate.is_numeric:
             # Hidden numeric inputs may still hold values; clear them as the service does, so the instance that
             # Django checks against the model's constraints matches what will be saved.
             for name in NUMERIC_FIELDS:

@@ -39,6 +39,9 @@ class Forecast(models.Model):
     created_at = models.DateTimeField(db_index=True)
     probability = models.FloatField(null=True, blank=True)
     cdf = models.BinaryField(null=True, blank=True, editable=False)
+    # Multiple choice: one probability per option, in the question's option order, each in [0.001, 0.999] and
+    # summing to 1 (forecasting.forecasts.choice). A JSON list so exports and the admin read it as it is.
+    probabilities = models.JSONField(null=True, blank=True, editable=False)
     input = models.JSONField(default=dict, blank=True, help_text="What the forecaster submitted.")
     rationale = models.TextField(blank=True)
 
@@ -61,7 +64,8 @@ class Forecast(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind="withdrawal")
                 | models.Q(probability__isnull=False)
-                | models.Q(cdf__isnull=False),
+                | models.Q(cdf__isnull=False)
+                | models.Q(probabilities__isnull=False),
                 name="forecast_has_value",
             ),
         ]
@@ -136,6 +140,8 @@ class CommunityForecastPoint(models.Model):
     q10 = models.FloatField(null=True, blank=True)
     q50 = models.FloatField(null=True, blank=True)
     q90 = models.FloatField(null=True, blank=True)
+    # Multiple choice: the per-option community probabilities (docs/scoring.md, "Multiple-choice questions").
+    probabilities = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]

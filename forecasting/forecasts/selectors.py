@@ -1,5 +1,6 @@
 """Read-side queries for forecasts and the community forecast. Visibility rules live here, in one place:
 while a question's community forecast is hidden, nobody sees it, nor anyone's forecast but their own."""
+import json
 import math
 from functools import lru_cache
 
@@ -94,7 +95,7 @@ def _series_rows(*, question_id: int, max_points: int | None) -> list[dict]:
     return list(numbered.filter(row__in=idx.tolist()).order_by("created_at", "pk").values(*_SERIES_FIELDS))
 
 
-_SERIES_FIELDS = ("created_at", "forecaster_count", "median", "extremized", "q10", "q50", "q90")
+_SERIES_FIELDS = ("created_at", "forecaster_count", "median", "extremized", "q10", "q50", "q90", "probabilities")
 COMMUNITY_QUANTILES = ("q10", "q50", "q90")
 
 
@@ -157,6 +158,9 @@ def _series_thinned_postgresql(*, question_id: int, n: int) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"q": question_id, "n": n - 1})
         rows = [dict(zip(_SERIES_FIELDS, row[:-1])) for row in cursor.fetchall()]
+    for row in rows:  # raw SQL: the driver may hand jsonb over as text
+        if isinstance(row["probabilities"], str):
+            row["probabilities"] = json.loads(row["probabilities"])
     return sorted(rows, key=lambda row: row["created_at"])
 
 
@@ -183,7 +187,7 @@ def rationales(*, question: Question, viewer=None, limit: int = 20) -> list[Fore
         Forecast.objects.filter(question=question, kind=Forecast.Kind.FORECAST)
         .exclude(rationale="")
         .select_related("user__profile")
-        .only("question", "user", "kind", "created_at", "probability", "input", "rationale",
+        .only("question", "user", "kind", "created_at", "probability", "probabilities", "input", "rationale",
               "user__username", "user__profile__display_name")
         .order_by("-created_at", "-pk")
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from forecasting.forecasts import selectors
 from forecasting.forecasts.models import CommunityForecastPoint, Forecast
 from forecasting.maths import cdf as cdf_math
+from forecasting.forecasts.choice import choice_leader, choice_summary
 from forecasting.questions import display_dates, outcomes
 from markets.models import Question
 
@@ -63,6 +64,11 @@ def community_summary(question: Question, point: CommunityForecastPoint | None) 
     if not question.is_revealed():
         reveal = timezone.localtime(question.reveal_time)
         return CommunitySummary("hidden", f"hidden until {reveal:%-d %b %Y}")
+    if question.is_multiple_choice:  # the leading option and its community probability
+        lead = choice_leader(question.options, point.probabilities if point is not None else None)
+        if lead is None or point.forecaster_count == 0:
+            return CommunitySummary("none", "no forecasts yet")
+        return CommunitySummary("value", format_percent(lead[1]), f"leading: {lead[0]}")
     if point is None or point.forecaster_count == 0 or (point.median is None and point.q50 is None):
         return CommunitySummary("none", "no forecasts yet")
     if question.is_binary:
@@ -80,6 +86,8 @@ def forecast_summary(question: Question, forecast: Forecast | None) -> str:
     """A forecast in a few characters: "35%", or the typed percentiles of a numeric forecast."""
     if forecast is None or forecast.is_withdrawal:
         return "withdrawn"
+    if question.is_multiple_choice:
+        return choice_summary(question.options, forecast.probabilities)
     if question.is_binary:
         return format_percent(forecast.probability)
     quantiles = (forecast.input or {}).get("quantiles")

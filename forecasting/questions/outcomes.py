@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from forecasting.scoring.models import ScoreSubject
 from markets import date_axis
+from markets.choices import option_label
 from markets.models import Question
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def outcome_display(question: Question, *, at: dt.datetime) -> str:
     if state == RESOLVED:
         if question.outcome is None:
             return "Resolved"
+        if question.is_multiple_choice:
+            return option_label(question.options, question.outcome)
         if question.is_binary:
             return "Yes" if question.outcome >= 0.5 else "No"
         if question.is_date:
@@ -176,7 +179,8 @@ class OutcomeScores:
 def outcome_scores(question: Question, scores: QuestionScores | None) -> OutcomeScores:
     """``scores`` from ``forecasting.scoring.selectors.question_scores`` (None until the question is scored). The
     aggregates are compared by their time-averaged loss (lower is better); equal losses tie."""
-    metric = "Brier score" if question.is_binary else "unit CRPS"
+    metric = ("Brier score" if question.is_binary else "multi-category Brier score (0-2)"
+              if question.is_multiple_choice else "unit CRPS")
     if scores is None:
         return OutcomeScores(scored=False, metric=metric, rows=[])
     rows = []

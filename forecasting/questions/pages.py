@@ -28,6 +28,7 @@ from forecasting.forecasts.services.forecasts import forecast_create, forecast_w
 from forecasting.maths import cdf as cdf_math
 from forecasting.questions import display_dates, outcomes
 from forecasting.questions import selectors as question_selectors
+from forecasting.questions.choice_display import choice_page_context
 from forecasting.questions.display import (
     CommunitySummary, community_summary, forecast_summary, format_number, format_percent, format_quantile,
 )
@@ -263,6 +264,7 @@ def _detail_context(request, question: Question, *, form=None) -> dict:
         "now": now,
         "news": news,
         "news_more_url": f"{about.get_absolute_url()}#news" if more_news and about else "",
+        **choice_page_context(question=question, community=community, current=current, series=series),
     }
     if question.is_date:
         context.update(display_dates.date_detail_context(question, quantiles))
@@ -287,7 +289,7 @@ def question_detail(request, slug):
     form = form_class(request.POST, **kwargs)
     status = 400
     if form.is_valid():
-        values = (
+        values = form.service_values() if question.is_multiple_choice else (
             {"probability": form.probability()} if question.is_binary else {"quantiles": form.quantiles()}
         )
         try:

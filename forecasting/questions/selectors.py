@@ -46,7 +46,7 @@ def question_list(*, filters: dict | None = None, ordering: str = "close", inclu
 # whether the answer is pending) are read by every row: leaving them out would cost a query per row.
 LIST_ROW_FIELDS = (
     "title", "slug", "type", "status", "open_time", "scheduled_close_time", "reveal_time", "actual_close_time",
-    "public_at", "pending_since", "outcome",
+    "public_at", "pending_since", "outcome", "options",
     "range_min", "range_max", "unit", "log_scale", "open_lower_bound", "open_upper_bound", "forecaster_count",
     "asset__name", "asset__slug", "trial__slug", "trial__acronym", "trial__registry_id", "trial__title",
 )

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from markets import date_axis
+from markets.choices import option_label
 from markets.models import AppendOnlyModel
 
 __all__ = ["ProposedResolution", "RegistryStaffNotice", "ResolutionEvent", "ResolutionProcessed"]
@@ -104,6 +105,8 @@ class ProposedResolution(models.Model):
     def outcome_display(self) -> str:
         if self.outcome is None:
             return "Annul"
+        if self.question.is_multiple_choice:
+            return option_label(self.question.options, self.outcome)
         if self.question.is_binary:
             return "Yes" if self.outcome == 1 else "No"
         if self.question.is_date:

@@ -90,7 +90,13 @@ class ResolveForm(forms.Form):
     def __init__(self, *args, question: Question, **kwargs):
         super().__init__(*args, **kwargs)
         self.question = question
-        if question.is_binary:
+        if question.is_multiple_choice:  # the option's index; parse_outcome takes the index or the label
+            self.fields["outcome"] = forms.ChoiceField(
+                choices=[*((str(i), label) for i, label in enumerate(question.options or [])),
+                         ("annulled", "Annulled")], widget=forms.RadioSelect, label="Option that happened",
+            )
+            del self.fields["annul"]
+        elif question.is_binary:
             self.fields["outcome"] = forms.ChoiceField(
                 choices=[("yes", "Yes"), ("no", "No"), ("annulled", "Annulled")], widget=forms.RadioSelect,
             )

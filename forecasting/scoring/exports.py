@@ -41,7 +41,11 @@ def stream_csv(rows: Iterable[list], *, filename: str) -> StreamingHttpResponse:
 
 def question_forecast_rows(question: Question) -> Iterator[list]:
     """Header then every forecast and withdrawal on the question in time order. Binary: the probability; numeric:
-    what the forecaster submitted (JSON). ``active_fraction`` is the calibration weight (binary, once scored)."""
+    what the forecaster submitted (JSON). ``active_fraction`` is the calibration weight (binary, once scored).
+    Multiple choice: ``choice_forecast_rows``."""
+    if question.is_multiple_choice:
+        yield from choice_forecast_rows(question)
+        return
     yield ["question_id", "forecast_id", "username", "display_name", "created_at", "kind", "probability", "input",
            "active_fraction"]
     qs = (
@@ -53,6 +57,23 @@ def question_forecast_rows(question: Question) -> Iterator[list]:
     for pk, username, name, created, kind, p, given, fraction in qs.iterator(chunk_size=_CHUNK):
         yield [question.pk, pk, username, name or "", created.isoformat(), kind, _number(p),
                "" if question.is_binary else json.dumps(finite_json(given), sort_keys=True), _number(fraction)]
+
+
+def choice_forecast_rows(question: Question) -> Iterator[list]:
+    """A multiple-choice question's forecasts: one column per option, ``p_<index> <label>`` in the question's option
+    order, holding that option's probability (blank for a withdrawal)."""
+    options = list(question.options or [])
+    yield ["question_id", "forecast_id", "username", "display_name", "created_at", "kind",
+           *(f"p_{i} {label}" for i, label in enumerate(options))]
+    qs = (
+        Forecast.objects.filter(question=question)
+        .order_by("created_at", "pk")
+        .values_list("pk", "user__username", "user__profile__display_name", "created_at", "kind", "probabilities")
+    )
+    for pk, username, name, created, kind, probabilities in qs.iterator(chunk_size=_CHUNK):
+        values = probabilities if isinstance(probabilities, list) and len(probabilities) == len(options) else []
+        yield [question.pk, pk, username, name or "", created.isoformat(), kind,
+               *(_number(p) for p in values or [None] * len(options))]
 
 
 SCORE_COLUMNS = ["question_id", "subject", "username", "display_name", "loss", "coverage", "relative", "baseline",

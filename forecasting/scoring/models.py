@@ -108,6 +108,9 @@ class ForecastScore(models.Model):
     probability = models.FloatField()
     active_fraction = models.FloatField()
     outcome = models.PositiveSmallIntegerField()
+    # Multiple choice: each option's probability is its own prediction "this option happens" (one row per option,
+    # ``forecast`` left empty since it is one-to-one); ``option`` says which, ``outcome`` whether it happened.
+    option = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["subject", "user"]), models.Index(fields=["question"])]

@@ -37,6 +37,12 @@ def _parse_liquidity(b) -> float:
 
 
 def _parse_buckets(question: Question, buckets) -> int:
+    if question.is_multiple_choice:
+        n = len(question.options or [])
+        if buckets not in (None, n):
+            raise ValidationError(f"A multiple-choice question's market has one outcome per option ({n}); "
+                                  "leave buckets out.", field="buckets")
+        return n
     if question.is_binary:
         if buckets not in (None, 2):
             raise ValidationError("A binary question's market has two outcomes (NO, YES); leave buckets out.",

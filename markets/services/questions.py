@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from assets.errors import StateError, ValidationError
 from assets.services.moments import trial_earliest_public_moment
 from assets.validators import validate_magnitude
+from markets.choices import options_clean
 from markets.models import Question
 from markets.registry_binding import registry_binding_clean
 from markets.services.date_questions import date_question_validate
@@ -21,11 +22,11 @@ QUESTION_EDITABLE_FIELDS = (
     "title", "type", "asset", "trial", "endpoint", "description", "resolution_criteria", "fine_print",
     "open_time", "scheduled_close_time", "reveal_time", "public_at", "range_min", "range_max", "unit", "log_scale",
     "open_lower_bound", "open_upper_bound", "bound_metric", "bound_comparator", "bound_threshold",
-    "registry_field", "registry_value", "registry_deadline", "on_trial_stopped",
+    "registry_field", "registry_value", "registry_deadline", "on_trial_stopped", "options",
 )
 # Once forecasts may exist, changing these would change what forecasts mean or how they are scored.
 QUESTION_FROZEN_AFTER_OPEN = (
-    "type", "open_time", "range_min", "range_max", "log_scale", "open_lower_bound", "open_upper_bound",
+    "type", "open_time", "range_min", "range_max", "log_scale", "open_lower_bound", "open_upper_bound", "options",
 )
 
 
@@ -89,6 +90,8 @@ def question_validate(question: Question) -> None:
     else:
         question.range_min = question.range_max = None
         question.log_scale = question.open_lower_bound = question.open_upper_bound = False
+    # Multiple choice: 2-20 distinct labels (markets.choices); every other type has none.
+    question.options = options_clean(question.options) if question.is_multiple_choice else None
     if question.bound_metric:
         if not (question.trial_id and question.endpoint_id):
             raise ValidationError("A bound question needs its trial and endpoint.", field="bound_metric")

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
+from markets.choices import option_index
 from markets.models import Question
 from markets.services.date_questions import date_outcome_validate
 from markets.services.questions import KNOWN_AT_FUTURE_TOLERANCE, question_close
@@ -61,10 +62,14 @@ def outcome_validate(*, question: Question, outcome) -> float:
     """The outcome as a float, checked against the question. Binary: 1.0 (yes) or 0.0 (no). Numeric: a finite
     value in the question's units, inside the range on every closed side, positive on a log scale.
 
+    Multiple choice: an option's 0-based index or its label, stored as the index (``markets.choices``).
+
     Raises ValidationError (field ``outcome``) naming what is allowed.
     """
     if question.is_date:
         return date_outcome_validate(question=question, outcome=outcome)
+    if question.is_multiple_choice:
+        return float(option_index(question.options or [], outcome, field="outcome"))
     if isinstance(outcome, bool) or not isinstance(outcome, Real) or not math.isfinite(float(outcome)):
         allowed = "1 (yes) or 0 (no)" if question.is_binary else f"a finite number in {question.unit or 'the question units'}"
         raise ValidationError(f"outcome must be {allowed} (got {outcome!r}).", field="outcome")

@@ -47,6 +47,12 @@ def winning_outcome(market: Market) -> int:
     question = market.question
     if question.outcome is None:
         raise StateError("The question has no outcome to settle on.")
+    if question.is_multiple_choice:
+        index = question.outcome
+        if index != int(index) or not 0 <= index < market.n:
+            raise StateError(f"A multiple-choice outcome must be an option index 0 to {market.n - 1}, "
+                             f"got {question.outcome!r}.")
+        return int(index)  # outcome j is option j
     if question.is_binary:
         if question.outcome not in (0, 1):
             raise StateError(f"A binary question's outcome must be 0 or 1, got {question.outcome!r}.")

@@ -70,7 +70,9 @@ class TradeQuote:
 
 def _parse_outcome(market: Market, outcome) -> int:
     labels = outcome_labels(market)
-    if market.question.is_binary:
+    if market.question.is_multiple_choice:
+        allowed = "an option index (" + ", ".join(f"{i} = {label}" for i, label in enumerate(labels)) + ")"
+    elif market.question.is_binary:
         allowed = "0 (NO) or 1 (YES)"
     else:
         allowed = f"a bucket index from 0 to {market.n - 1}"

@@ -33,10 +33,15 @@
         },
       });
     } else {
+      var horizontal = data.kind === "multiple_choice";  // option names read better along the y axis
+      var valueAxis = { min: 0, ticks: { callback: function (v) { return Math.round(v * 100) + "%"; } } };
       new window.Chart(canvas, {
         type: "bar",
         data: { labels: data.labels, datasets: [{ label: "Price", data: data.prices }] },
-        options: {
+        options: horizontal ? {
+          animation: false, indexAxis: "y", maintainAspectRatio: false,
+          scales: { x: valueAxis }, plugins: { legend: { display: false } },
+        } : {
           animation: false,
           maintainAspectRatio: false,
           scales: { x: { ticks: { maxRotation: 0, autoSkip: true } }, y: { min: 0, ticks: { callback: function (v) { return Math.round(v * 100) + "%"; } } } },

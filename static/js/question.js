@@ -354,11 +354,13 @@
     var numeric = form.querySelectorAll("[data-numeric-only]");
     var date = form.querySelectorAll("[data-date-only]");
     var continuous = form.querySelectorAll("[data-continuous-only]");
+    var choice = form.querySelectorAll("[data-choice-only]");
     if (!type) return;
     function toggle() {
       for (var i = 0; i < numeric.length; i++) numeric[i].hidden = type.value !== "numeric";
       for (var j = 0; j < date.length; j++) date[j].hidden = type.value !== "date";
       for (var k = 0; k < continuous.length; k++) continuous[k].hidden = type.value !== "numeric" && type.value !== "date";
+      for (var c = 0; c < choice.length; c++) choice[c].hidden = type.value !== "multiple_choice";
     }
     type.addEventListener("change", toggle);
     toggle();

@@ -84,6 +84,8 @@ def fuzz_world(db, wsgi_keeps_the_test_connection):
     draft = factories.QuestionFactory(status="draft")
     market = market_create(question=binary, b=100, created_by=staff)
     market_create(question=numeric, b=100, buckets=10, created_by=staff)
+    choice = factories.ChoiceQuestionFactory()  # multiple choice: options, per-option forecasts and market outcomes
+    choice_market = market_create(question=choice, b=100, created_by=staff)
     asset = factories.AssetFactory()
     trial = factories.TrialFactory(assets=[asset])
     readout = factories.ReadoutFactory(trial=trial)
@@ -92,14 +94,16 @@ def fuzz_world(db, wsgi_keeps_the_test_connection):
     # actor recorded (events' "actor" can be null; a pending proposal's "decided_by" is null too).
     forecast_create(question=binary, user=forecaster, probability=0.6, rationale="fuzz")
     forecast_create(question=numeric, user=forecaster, quantiles={"0.1": 5, "0.5": 10, "0.9": 20})
+    forecast_create(question=choice, user=forecaster, probabilities=[0.5, 0.3, 0.2])
     resolved = factories.QuestionFactory()
     question_resolve_manual(question=resolved, outcome="yes", known_at=timezone.now(), source="fuzz", actor=None)
     return {
         "staff_token": Token.objects.create(user=staff).key,
         "forecaster_token": Token.objects.create(user=forecaster).key,
         "ids": {
-            "id": [binary.pk, numeric.pk, draft.pk, market.pk, news.pk, readout.pk, resolved.pk],
-            "pk": [binary.pk, numeric.pk, draft.pk, market.pk, readout.pk, resolved.pk],
+            "id": [binary.pk, numeric.pk, draft.pk, market.pk, news.pk, readout.pk, resolved.pk, choice.pk,
+                   choice_market.pk],
+            "pk": [binary.pk, numeric.pk, draft.pk, market.pk, readout.pk, resolved.pk, choice.pk, choice_market.pk],
             "username": ["fuzzer", staff.username],
             "slug": [asset.slug, trial.sponsor.slug, trial.indication.slug],
             "code": [readout.endpoint.code],

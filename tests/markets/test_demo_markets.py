@@ -31,6 +31,8 @@ def test_demo_markets_load_and_are_idempotent(demo_questions):
     numeric = Market.objects.get(question__slug="successor-2-median-pfs-mezikd")
     assert (binary.n, binary.b, numeric.n) == (2, 100.0, 10)
     assert Trade.objects.filter(market=binary).count() > 10 and Trade.objects.filter(market=numeric).count() > 10
+    choice = Market.objects.get(question__slug="successor-2-first-meeting")  # one outcome per option
+    assert choice.n == len(choice.question.options) == 5 and Trade.objects.filter(market=choice).count() > 5
     assert any(line.startswith("trades:") for line in lines)
     assert ledger_check() == []
     snapshot = (Trade.objects.count(), balance(User.objects.get(username="amira")))

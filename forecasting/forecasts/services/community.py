@@ -13,7 +13,8 @@ from collections import OrderedDict
 from django.db import transaction
 
 from forecasting.forecasts.models import CommunityState, Forecast
-from forecasting.maths.aggregation import ActiveSet
+from forecasting.maths.aggregation import ActiveSet, ChoiceActiveSet
+from forecasting.maths.aggregation.choice import KIND as CHOICE_KIND
 
 SNAPSHOT_EVERY = 64
 CACHE_MAX_ENTRIES = 256
@@ -78,22 +79,29 @@ def _replay_rows(active: ActiveSet, *, question_id: int, after_id: int) -> None:
     rows = (
         Forecast.objects.filter(question_id=question_id, pk__gt=after_id)
         .order_by("pk")
-        .values_list("user_id", "kind", "probability", "cdf")
+        .values_list("user_id", "kind", "probability", "cdf", "probabilities")
     )
-    for user_id, kind, probability, cdf in rows.iterator(chunk_size=500):
+    for user_id, kind, probability, cdf, probabilities in rows.iterator(chunk_size=500):
         if kind == Forecast.Kind.WITHDRAWAL:
             active.remove(user_id)
+        elif active.kind == CHOICE_KIND:
+            active.upsert(user_id, probabilities)
         else:
             active.upsert(user_id, probability if active.kind == "binary" else Forecast.decode_cdf(cdf))
 
 
-def community_active_set_load(*, state: CommunityState, kind: str) -> ActiveSet:
-    """The active set as of ``state.last_forecast_id``. ``state`` must be locked by the caller."""
+def community_active_set_load(*, state: CommunityState, kind: str) -> ActiveSet | ChoiceActiveSet:
+    """The active set as of ``state.last_forecast_id``. ``state`` must be locked by the caller. Multiple-choice
+    questions get a ``ChoiceActiveSet`` sized by the question's options."""
     cached = active_set_cache.get(_cache_key(state), state.last_forecast_id)
     if cached is not None:
         return cached
     data = bytes(CommunityState.objects.filter(pk=state.pk).values_list("data", flat=True)[0] or b"")
-    active = ActiveSet.from_bytes(data, kind) if data else ActiveSet(kind)
+    if kind == CHOICE_KIND:
+        k = len(state.question.options or [])
+        active = ChoiceActiveSet.from_bytes(data, k) if data else ChoiceActiveSet(k)
+    else:
+        active = ActiveSet.from_bytes(data, kind) if data else ActiveSet(kind)
     _replay_rows(active, question_id=state.question_id, after_id=state.snapshot_forecast_id)
     return active
 

@@ -22,10 +22,12 @@ from assets.validators import validate_text
 from forecasting.accounts.follows import follow_auto
 from forecasting.accounts.selectors import user_require_verified
 from forecasting.common.enqueue import NOTIFY_COMMUNITY_MOVE, enqueue_debounced_on_commit
+from forecasting.forecasts.choice import probabilities_parse
 from forecasting.forecasts.models import CommunityForecastPoint, CommunityState, Forecast, ForecasterQuestion
+from forecasting.forecasts.services.date_input import date_cdf_error_message, date_quantiles_parse
 from forecasting.maths import cdf as cdf_math
 from forecasting.maths.aggregation import ActiveSet
-from forecasting.forecasts.services.date_input import date_cdf_error_message, date_quantiles_parse
+from forecasting.maths.aggregation.choice import KIND as CHOICE_KIND
 from forecasting.forecasts.services.community import (
     community_active_set_load, community_state_lock, community_state_save,
 )
@@ -45,6 +47,8 @@ class ParsedForecast:
 
 
 def _kind(question: Question) -> str:
+    if question.is_multiple_choice:
+        return CHOICE_KIND
     return "binary" if question.is_binary else "numeric"
 
 
@@ -79,10 +83,14 @@ def _parse_quantiles(raw, *, field: str) -> dict[float, float]:
 
 
 def forecast_parse(
-    *, question: Question, probability=_MISSING, cdf=_MISSING, quantiles=_MISSING, prefix: str = ""
+    *, question: Question, probability=_MISSING, cdf=_MISSING, quantiles=_MISSING, probabilities=_MISSING,
+    prefix: str = "",
 ) -> ParsedForecast:
     """Validate a submission against the question type. Raises ValidationError naming the field (with ``prefix``)."""
-    given = [name for name, v in (("probability", probability), ("cdf", cdf), ("quantiles", quantiles)) if v is not _MISSING]
+    given = [name for name, v in (("probability", probability), ("cdf", cdf), ("quantiles", quantiles),
+                                  ("probabilities", probabilities)) if v is not _MISSING]
+    if question.is_multiple_choice or "probabilities" in given:
+        return _parse_choice(question, given, probabilities, prefix)
     if question.is_binary:
         if given != ["probability"]:
             raise ValidationError(
@@ -132,6 +140,16 @@ def _parse_date_quantiles(*, question: Question, quantiles, prefix: str) -> Pars
         message = date_cdf_error_message(str(exc.message), question=question, seconds=seconds)
         raise ValidationError(message, field=f"{prefix}quantiles") from None
     return ParsedForecast(value=array, input={"type": "quantiles", "quantiles": typed})
+def _parse_choice(question: Question, given: list[str], probabilities, prefix: str) -> ParsedForecast:
+    if not question.is_multiple_choice:
+        raise ValidationError("probabilities is for multiple-choice questions only.", field=f"{prefix}probabilities")
+    if given != ["probabilities"]:
+        raise ValidationError(
+            "A multiple-choice question takes exactly one field, probabilities: one number per option, summing to 1.",
+            field=f"{prefix}probabilities",
+        )
+    values = probabilities_parse(probabilities, options=question.options or [], field=f"{prefix}probabilities")
+    return ParsedForecast(value=values, input={"probabilities": values})
 
 
 def _clean_rationale(rationale, *, field: str = "rationale") -> str:
@@ -169,6 +187,12 @@ def _apply(
             question=question, user=user, kind=Forecast.Kind.WITHDRAWAL, created_at=now, rationale=rationale
         )
         active.remove(user.pk)
+    elif question.is_multiple_choice:
+        forecast = Forecast.objects.create(
+            question=question, user=user, created_at=now, probabilities=parsed.value, input=parsed.input,
+            rationale=rationale,
+        )
+        active.upsert(user.pk, parsed.value)
     else:
         is_numeric = question.is_continuous
         forecast = Forecast.objects.create(
@@ -206,6 +230,9 @@ def community_point_fields(question: Question, active: ActiveSet) -> dict:
     fields = {"question": question, "forecaster_count": len(active)}
     if len(active) == 0:
         return fields
+    if question.is_multiple_choice:  # per-option weighted medians, renormalized (maths.aggregation.choice)
+        fields.update(probabilities=active.aggregate().tolist())
+        return fields
     if question.is_binary:
         median, extremized = active.binary_aggregates(a=settings.READOUT["EXTREMIZING_FACTOR"])
         fields.update(median=float(median), extremized=float(extremized))
@@ -229,18 +256,22 @@ def forecast_create(
     probability=_MISSING,
     cdf=_MISSING,
     quantiles=_MISSING,
+    probabilities=_MISSING,
     rationale: str | None = "",
     at: dt.datetime | None = None,
 ) -> Forecast:
     """Record a new forecast (a first one or an update; older rows are never touched).
 
-    Binary questions take ``probability`` in [0.001, 0.999]; numeric ones ``cdf`` (201 values) or ``quantiles``
+    Binary questions take ``probability`` in [0.001, 0.999]; multiple-choice ones ``probabilities`` (one per
+    option, summing to 1, ``forecasting.forecasts.choice``); numeric ones ``cdf`` (201 values) or ``quantiles``
     ({level: value in the question's units}). ``at`` is for loading historical data in time order; the API never
     passes it. Raises ValidationError (bad input, HTTP 400) or StateError (question not accepting forecasts, 409);
     in either case nothing is stored; PermissionDenied (403) for an account whose e-mail address is not confirmed.
     """
     user_require_verified(user=user)
-    parsed = forecast_parse(question=question, probability=probability, cdf=cdf, quantiles=quantiles)
+    parsed = forecast_parse(
+        question=question, probability=probability, cdf=cdf, quantiles=quantiles, probabilities=probabilities
+    )
     rationale = _clean_rationale(rationale)
     with transaction.atomic():
         state = community_state_lock(question_id=question.pk)
@@ -270,7 +301,7 @@ def forecast_withdraw(*, question: Question, user, at: dt.datetime | None = None
 def forecasts_bulk_create(*, user, items: list[dict]) -> list[Forecast]:
     """Submit forecasts on many questions at once, all or nothing.
 
-    Each item is {"question": id, "probability" | "cdf" | "quantiles": ..., "rationale": optional}. Errors name the
+    Each item is {"question": id, "probability" | "cdf" | "quantiles" | "probabilities": ..., "rationale": optional}. Errors name the
     item, e.g. ``forecasts[3].probability``. States are locked in question-id order so concurrent bulk requests
     cannot deadlock.
     """
@@ -300,10 +331,10 @@ def forecasts_bulk_create(*, user, items: list[dict]) -> list[Forecast]:
         question = questions.get(item["question"])
         if question is None:
             raise ValidationError(f"No question with id {item['question']}.", field=f"forecasts[{i}].question")
-        unknown = set(item) - {"question", "probability", "cdf", "quantiles", "rationale"}
+        unknown = set(item) - {"question", "probability", "cdf", "quantiles", "probabilities", "rationale"}
         if unknown:
             raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=f"forecasts[{i}]")
-        values = {k: item[k] for k in ("probability", "cdf", "quantiles") if k in item}
+        values = {k: item[k] for k in ("probability", "cdf", "quantiles", "probabilities") if k in item}
         parsed.append(
             (
                 question,

@@ -17,11 +17,14 @@ from .binary import binary_median, binary_extremized
 from .numeric import numeric_mean
 from .active_set import ActiveSet
 from .replay import Event, replay, replay_incremental
+from .choice import ChoiceActiveSet, choice_aggregate
 
 __all__ = [
     "DEFAULT_EXTREMIZATION",
     "MEDIAN_RTOL",
     "ActiveSet",
+    "ChoiceActiveSet",
+    "choice_aggregate",
     "binary_extremized",
     "binary_median",
     "numeric_mean",

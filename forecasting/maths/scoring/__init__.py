@@ -33,6 +33,9 @@ from .numeric import (
     score_numeric_series,
 )
 from .market import MARKET_PROBABILITY_MIN, MARKET_PROBABILITY_MAX, market_probabilities, market_cdfs
+from .choice import (
+    baseline_choice, brier_multi, market_choice_probabilities, score_choice, score_choice_series,
+)
 
 __all__ = [
     "GRID_SIZE",
@@ -57,4 +60,9 @@ __all__ = [
     "MARKET_PROBABILITY_MAX",
     "market_probabilities",
     "market_cdfs",
+    "baseline_choice",
+    "brier_multi",
+    "market_choice_probabilities",
+    "score_choice",
+    "score_choice_series",
 ]

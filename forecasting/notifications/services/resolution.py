@@ -14,6 +14,7 @@ from forecasting.notifications.services.audience import question_audiences
 from forecasting.notifications.services.delivery import Item, notifications_deliver
 from forecasting.scoring.models import Score
 from markets import date_axis
+from markets.choices import option_label
 from markets.models import Question
 
 FINAL = (Question.Status.RESOLVED, Question.Status.ANNULLED)
@@ -28,6 +29,8 @@ def resolution_key(question: Question) -> str:
 def outcome_text(question: Question) -> str:
     if question.outcome is None:
         return "unresolved"
+    if question.is_multiple_choice:
+        return option_label(question.options, question.outcome)
     if question.is_binary:
         return "Yes" if question.outcome >= 0.5 else "No"
     if question.is_date:
@@ -37,13 +40,14 @@ def outcome_text(question: Question) -> str:
 
 
 def _score_lines(question: Question, score: Score | None, crowd: Score | None, *, forecaster: bool) -> list[str]:
-    name = "Brier score" if question.is_binary else "CRPS"
+    name = "Brier score" if question.is_binary else "multi-category Brier score" if question.is_multiple_choice else "CRPS"
+    scale = "0 to 2" if question.is_multiple_choice else "0 to 1"
     if not forecaster:
         return ["You follow this question but did not forecast it."]
     if score is None or score.loss is None:
         return ["You had no forecast active before the question closed, so this question did not score you."]
     lines = [
-        f"Your time-averaged {name}: {score.loss:.3f} (0 to 1, lower is better), over {score.coverage:.0%} of "
+        f"Your time-averaged {name}: {score.loss:.3f} ({scale}, lower is better), over {score.coverage:.0%} of "
         "the forecasting window.",
     ]
     if crowd is not None and crowd.loss is not None:

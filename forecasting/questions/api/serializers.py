@@ -17,6 +17,7 @@ from forecasting.questions.api.date_fields import (
     AxisDateField, OutcomeDateField, QuantileDateField, pop_date_flags,
 )
 from forecasting.questions.selectors import question_resolution
+from markets.choices import MAX_OPTION_LENGTH, MAX_OPTIONS
 from markets.models import Question
 
 # The marker of a quantile at or beyond an open bound (docs/forecast-maths.md 2.5); named once in the schema
@@ -100,11 +101,17 @@ class CommunityPointSerializer(serializers.ModelSerializer):
     q10_date = QuantileDateField(10)
     q50_date = QuantileDateField(50)
     q90_date = QuantileDateField(90)
+    probabilities = serializers.ListField(
+        child=serializers.FloatField(), read_only=True, allow_null=True,
+        help_text="Multiple choice: the community probability of each option, in the question's option order, "
+                  "summing to 1 (per-option recency-weighted medians, renormalized; docs/scoring.md). Null otherwise.",
+    )
 
     class Meta:
         model = CommunityForecastPoint
         fields = ["created_at", "forecaster_count", "median", "extremized", "q10", "q10_beyond", "q50", "q50_beyond",
-                  "q90", "q90_beyond", "q10_date", "q50_date", "q90_date"]
+                  "q90", "q90_beyond", "q10_date", "q50_date", "q90_date",
+                  "probabilities"]
 
     def quantiles(self, point) -> dict:
         # Six fields read the same three quantiles: compute them once per point.
@@ -151,7 +158,7 @@ class ResolutionSerializer(serializers.Serializer):
     outcome = serializers.FloatField(
         read_only=True, allow_null=True,
         help_text="Resolved: 1 (yes) or 0 (no) for binary questions, the value in the question's unit for numeric "
-                  "ones. Null when annulled or pending.",
+                  "ones, the chosen option's index (0-based) for multiple-choice ones. Null when annulled or pending.",
     )
     outcome_display = serializers.CharField(
         read_only=True, help_text='The outcome in words: "Yes", "No", "0.26 hazard ratio", "Annulled", "Answer pending".'
@@ -197,6 +204,13 @@ class QuestionSerializer(serializers.ModelSerializer):
     range_min_date = AxisDateField("range_min")
     range_max_date = AxisDateField("range_max")
     outcome_date = OutcomeDateField()
+    options = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_OPTION_LENGTH, allow_blank=True, trim_whitespace=False),
+        required=False, allow_null=True, max_length=MAX_OPTIONS,
+        help_text="Multiple choice: the option labels in order, 2 to 20, each 1-120 characters, distinct ignoring case "
+                  "and surrounding spaces. Forecasts, market outcomes and the resolved outcome name an option by its "
+                  "0-based index. Null for other types.",
+    )
     registry_binding = serializers.CharField(
         source="registry_binding_summary", read_only=True,
         help_text='The registry predicate that resolves the question, in words ("primary completion ACTUAL by 31 Mar '
@@ -208,7 +222,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "url", "title", "type", "status", "asset", "trial", "endpoint", "description",
             "resolution_criteria", "fine_print", "open_time", "scheduled_close_time", "reveal_time", "public_at",
-            "forecasting_ends_at", "range_min", "range_max", "unit", "log_scale", "open_lower_bound",
+            "forecasting_ends_at", "options", "range_min", "range_max", "unit", "log_scale", "open_lower_bound",
             "open_upper_bound", "bound_metric", "bound_comparator", "bound_threshold", "registry_field",
             "registry_value", "registry_deadline", "on_trial_stopped", "registry_binding", "outcome", "known_at",
             "actual_close_time", "resolved_at", "forecaster_count", "community_hidden", "resolution",
@@ -314,6 +328,11 @@ class ForecastInSerializer(serializers.Serializer):
         help_text='Numeric questions: {"0.1": x, "0.5": y, "0.9": z} in the question\'s units (more levels allowed). '
                   'Date questions: dates, {"0.1": "2027-03-01", "0.5": "2027-06-12", "0.9": "2027-10-30"}.',
     )
+    probabilities = serializers.JSONField(
+        required=False,
+        help_text="Multiple-choice questions: one probability per option in the question's option order, each in "
+                  "[0.001, 0.999], summing to 1 within 1e-6 (stored divided by their sum).",
+    )
     rationale = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
 
@@ -321,11 +340,16 @@ class ForecastSerializer(serializers.ModelSerializer):
     cdf = serializers.SerializerMethodField()
     author = serializers.CharField(source="user.username", read_only=True)
     probability = FiniteFloatField(read_only=True, allow_null=True)
+    probabilities = serializers.ListField(
+        child=serializers.FloatField(), read_only=True, allow_null=True,
+        help_text="Multiple choice: the probability of each option, in option order. Null otherwise.",
+    )
     input = serializers.SerializerMethodField()
 
     class Meta:
         model = Forecast
-        fields = ["id", "question", "author", "kind", "created_at", "probability", "cdf", "input", "rationale"]
+        fields = ["id", "question", "author", "kind", "created_at", "probability", "probabilities", "cdf", "input",
+                  "rationale"]
 
     @extend_schema_field(serializers.ListField(child=serializers.FloatField(), allow_null=True))
     def get_cdf(self, forecast):

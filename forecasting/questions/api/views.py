@@ -25,7 +25,7 @@ ERRORS = {
     409: OpenApiResponse(description="The question is not accepting this action in its current state."),
     413: OpenApiResponse(description="Request body too large."),
 }
-FORECAST_FIELDS = ("probability", "cdf", "quantiles")
+FORECAST_FIELDS = ("probability", "cdf", "quantiles", "probabilities")
 
 
 def _forecast_values(data) -> dict:
@@ -142,6 +142,8 @@ class QuestionViewSet(
             'Binary: {"probability": 0.35}. Numeric: {"cdf": [201 values]} or '
             '{"quantiles": {"0.1": x, "0.5": y, "0.9": z}}. Date: {"quantiles": {"0.1": "2027-03-01", "0.5": '
             '"2027-06-12", "0.9": "2027-10-30"}} (ISO dates; errors name quantiles.q50) or {"cdf": [...]}. '
+            'Multiple choice: {"probabilities": [p_0, p_1, ...]}, '
+            "one per option in the question's option order, each in [0.001, 0.999], summing to 1 (within 1e-6). "
             'Optional "rationale". An update is a new forecast; '
             "older ones are kept."
         ),

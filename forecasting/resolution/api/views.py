@@ -127,7 +127,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "outcome_display",
         ]
         extra_kwargs = {"outcome": {"help_text": "1 or 0 (binary), the value (numeric), POSIX seconds of the date at "
-                                                 "00:00 UTC (date); null proposes annulment."}}
+                                                 "00:00 UTC (date), the option's index (multiple choice); null "
+                                                 "proposes annulment."}}
 
     def get_binding(self, proposal) -> str:
         question = proposal.question
@@ -156,7 +157,9 @@ class UnresolvePreviewSerializer(serializers.Serializer):
 
 class ResolveInSerializer(serializers.Serializer):
     outcome = serializers.JSONField(
-        help_text='"yes", "no", a number (numeric questions), a date "YYYY-MM-DD" (date questions) or "annulled".')
+        help_text='"yes", "no", a number (numeric questions), a date "YYYY-MM-DD" (date questions), an option\'s '
+                  'index or label (multiple-choice questions) or "annulled".'
+    )
     known_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None,
         help_text="When the answer became public (required unless annulled; a naive time is read as UTC).",
@@ -353,7 +356,8 @@ class QuestionResolveView(APIView):
 
     @extend_schema(
         summary="Resolve a question by hand (admins)",
-        description='{"outcome": "yes" | "no" | number | "annulled", "known_at": ..., "source": ..., "note": ...}. '
+        description='{"outcome": "yes" | "no" | number | option index or label | "annulled", "known_at": ..., '
+                    '"source": ..., "note": ...}. '
                     "known_at is required unless annulling. The question's market settles and its forecasts are "
                     "scored in the background.",
         request=ResolveInSerializer, responses={200: QuestionResolutionSerializer, **ERRORS}, tags=["resolution"],

@@ -22,6 +22,7 @@ from forecasting.common.enqueue import NOTIFY_READOUT, enqueue_on_commit
 from forecasting.forecasts.services.community import community_state_lock
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from markets.date_axis import instant_to_day_seconds
+from markets.choices import choice_from_source
 from markets.models import Question
 from markets.services.questions import question_halt_pending
 
@@ -132,7 +133,8 @@ def readout_propose(*, readout: Readout) -> list[ProposedResolution]:
     """Propose the readout's outcome for every open or closed question bound to its trial, endpoint and metric.
 
     Binary questions: 1.0 if ``value <comparator> threshold`` (== with a relative tolerance of 1e-9), else 0.0.
-    Numeric questions: the value. Idempotent: one proposal per (question, readout); a pending proposal takes the
+    Numeric questions: the value. Multiple-choice questions: the option named in the readout's source (the meeting
+    or journal that presented it, ``markets.choices.choice_from_source``); none when no option is named there. Idempotent: one proposal per (question, readout); a pending proposal takes the
     readout's current value, a decided one is left as it was. Returns the proposals now pending for this readout.
     """
     questions = Question.objects.filter(
@@ -141,7 +143,13 @@ def readout_propose(*, readout: Readout) -> list[ProposedResolution]:
     ).order_by("pk")
     proposals = []
     for question in questions:
-        if question.is_binary:
+        if question.is_multiple_choice:
+            outcome = choice_from_source(question.options or [], readout.source)
+            if outcome is None:
+                logger.info("question %s: no option is named in readout source %r; staff resolve it by hand",
+                            question.pk, readout.source)
+                continue
+        elif question.is_binary:
             compare = COMPARATORS.get(question.bound_comparator)
             if compare is None or question.bound_threshold is None:
                 logger.warning("question %s is bound without a comparator and threshold; no proposal", question.pk)

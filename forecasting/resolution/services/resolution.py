@@ -30,6 +30,7 @@ from forecasting.common.enqueue import NOTIFY_RESOLUTIONS, PROCESS_RESOLUTION, e
 from forecasting.forecasts.services.community import community_state_lock
 from forecasting.resolution.models import ProposedResolution, ResolutionEvent
 from forecasting.resolution.services.readouts import MAX_NOTE_LENGTH, validate_web_address
+from markets.choices import option_index
 from markets.models import Question
 from markets.services.questions import question_release_pending
 from markets.services.date_questions import date_outcome_validate
@@ -187,6 +188,8 @@ def parse_outcome(*, question: Question, outcome) -> float | None:
             return None
         if question.is_date:
             return date_outcome_validate(question=question, outcome=outcome)  # "2027-06-15" -> axis seconds
+        if question.is_multiple_choice:  # an option's label or index (markets.choices)
+            return float(option_index(question.options or [], outcome, field="outcome"))
         if question.is_binary:
             if text in ("yes", "no"):
                 return 1.0 if text == "yes" else 0.0
@@ -202,7 +205,12 @@ def parse_outcome(*, question: Question, outcome) -> float | None:
         raise ValidationError("outcome is required.", field="outcome")
     if isinstance(outcome, bool) or not isinstance(outcome, Real):
         raise ValidationError(f"outcome must be yes, no, a number or annulled (got {outcome!r}).", field="outcome")
-    return float(outcome)  # range and finiteness are checked by question_resolve
+    if question.is_multiple_choice:
+        return float(option_index(question.options or [], outcome, field="outcome"))
+    try:
+        return float(outcome)  # range and finiteness are checked by question_resolve
+    except OverflowError:  # an integer written out beyond any float's range
+        raise ValidationError("outcome is too large: a finite number is required.", field="outcome") from None
 
 
 @transaction.atomic

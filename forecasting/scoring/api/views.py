@@ -42,6 +42,8 @@ class QuestionScoresSerializer(serializers.Serializer):
     forecasters = ScoreSerializer(many=True)
 
     def get_loss_name(self, obj) -> str:
+        if obj.question.is_multiple_choice:
+            return "brier_multi"  # multi-category Brier, 0..2 (docs/scoring.md)
         return "brier" if obj.question.is_binary else "crps"
 
 

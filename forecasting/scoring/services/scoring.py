@@ -22,6 +22,7 @@ from django.utils import timezone
 from forecasting.common.bulk import db_datetime, rows_insert
 from forecasting.forecasts.models import CommunityForecastPoint, Forecast
 from forecasting.maths import scoring as sm
+from forecasting.scoring.services.choice import CHOICE_WEIGHT_FIELDS, score_choice_question
 from forecasting.scoring.models import ForecastScore, QuestionScoring, Score
 from markets.models import Question
 
@@ -73,11 +74,11 @@ class _Rows:
     is_forecast: np.ndarray  # bool
     created: np.ndarray  # seconds
     probability: np.ndarray  # binary: p (NaN for withdrawals)
-    cdf_blobs: list  # numeric: raw CDF blobs (None for withdrawals)
+    cdf_blobs: list  # numeric: raw CDF blobs; multiple choice: probability lists (None for withdrawals)
 
 
 def _load_forecasts(question: Question) -> _Rows:
-    value_field = "probability" if question.is_binary else "cdf"
+    value_field = "probability" if question.is_binary else "probabilities" if question.is_multiple_choice else "cdf"
     rows = list(
         Forecast.objects.filter(question_id=question.pk)
         .order_by("created_at", "pk")
@@ -190,14 +191,21 @@ def question_score(*, question_id: int, timings: ScoringTimings | None = None) -
         points = list(
             CommunityForecastPoint.objects.filter(question_id=question.pk)
             .order_by("created_at", "pk")
-            .values_list("created_at", "median", "extremized", "cdf")
+            .values_list("created_at", "median", "extremized", "cdf", "probabilities")
         )
         market = _market_series(question)
         timings.load = time.perf_counter() - started
 
         started = time.perf_counter()
         now = db_datetime(timezone.now())
-        if question.is_binary:
+        weight_fields = WEIGHT_FIELDS
+        if question.is_multiple_choice:
+            scores, weights = score_choice_question(
+                question, rows, points, market, t0, te, now, timings, intervals=_intervals,
+                forecaster_scores=_forecaster_scores, series_score=_series_score, market_score=_market_score,
+            )
+            weight_fields = CHOICE_WEIGHT_FIELDS
+        elif question.is_binary:
             scores, weights = _score_binary(question, rows, points, market, t0, te, now, timings)
         else:
             scores, weights = _score_numeric(question, rows, points, market, t0, te, now, timings)
@@ -206,7 +214,7 @@ def question_score(*, question_id: int, timings: ScoringTimings | None = None) -
         started = time.perf_counter()
         _clear(question.pk)
         rows_insert(Score, SCORE_FIELDS, scores)
-        rows_insert(ForecastScore, WEIGHT_FIELDS, weights)
+        rows_insert(ForecastScore, weight_fields, weights)
         _mark_scored(question, forecasters=int(timings.forecasters))
         timings.store = time.perf_counter() - started
     timings.scores_written, timings.weights_written = len(scores), len(weights)

@@ -42,7 +42,7 @@ def test_demo_asset_and_trial_pages_list_their_open_questions(client):
     assets_demo_load()
     _, questions = questions_demo_load()
     on_successor_2 = [q for q in questions if q.trial.slug == "successor-2"]
-    assert len(on_successor_2) == 5
+    assert len(on_successor_2) == 6  # five binary and numeric, one multiple choice
     for url, name in (("/assets/mezigdomide/", "Mezigdomide"), ("/trials/successor-2/", "SUCCESSOR-2")):
         section = questions_section(page(client, url))
         assert f"No forecasting questions on {name}" not in section

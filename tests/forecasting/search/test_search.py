@@ -182,7 +182,7 @@ def test_queries_do_not_grow_with_the_rows_shown(url, params, django_assert_num_
 # --- the demo data, on SQLite and PostgreSQL ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["CC-92480", "NCT05552976", "successor 2", "mezi"])
-def test_the_demo_data_finds_the_five_mezigdomide_questions(text):
+def test_the_demo_data_finds_the_six_mezigdomide_questions(text):
     # The demo's assets, trials, news and questions (load_demo's first two parts): what search reads. The whole
     # load_demo is checked on a scratch SQLite database; on PostgreSQL its resolution part fails before search
     # is reached (proposal_confirm's FOR UPDATE over a nullable join, reported separately).
@@ -190,13 +190,13 @@ def test_the_demo_data_finds_the_five_mezigdomide_questions(text):
     questions_demo_load()
 
     expected = set(Question.objects.filter_visible().filter(trial__registry_id="NCT05552976"))
-    assert len(expected) == 5
+    assert len(expected) == 6  # five binary and numeric, one multiple choice
     results = search_everything(text=text, user=AnonymousUser())
     assert set(results.questions) == expected
     assert [a.name for a in results.assets] == ["Mezigdomide"]
     assert "SUCCESSOR-2" in [t.acronym for t in results.trials]
     body = Client().get("/api/v1/search/", {"q": text}).json()
-    assert body["questions"]["count"] == 5
+    assert body["questions"]["count"] == 6
 
 
 # --- ?search= on the API lists: it searches or it is not there ---------------------------------------------------
