@@ -31,6 +31,8 @@ api_v1 = [
     path("", include("forecasting.accounts.api")),
     path("", include("forecasting.questions.api.urls")),
     path("", include("forecasting.resolution.api.urls")),
+    path("", include("forecasting.conditional.api.urls")),
+    path("", include("forecasting.groups.api.urls")),
     path("", include("forecasting.search.api")),
     path("", include("markets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -55,5 +57,7 @@ urlpatterns = [
     path("markets/", include("markets.page_urls")),
     path("staff/", include("forecasting.resolution.urls")),
     path("search/", include("forecasting.search.urls")),
+    path("conditional/", include("forecasting.conditional.urls")),
+    path("groups/", include("forecasting.groups.urls")),
     path("", include("forecasting.scoring.urls")),
 ]

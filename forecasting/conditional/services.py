@@ -200,3 +200,49 @@ def conditional_forecast_withdraw(*, pair: ConditionalPair, user, at: dt.datetim
     """Withdraw the user's active forecast on both branches (a withdrawal row)."""
     with transaction.atomic():
         return _apply(pair=pair, user=user, values=None, rationale="", at=at)
+
+
+MAX_BULK_ITEMS = 500
+
+
+def conditional_forecasts_bulk_create(*, user, items) -> list[ConditionalForecast]:
+    """Forecast many pairs at once, all or nothing: items are {"pair": id, "p_yes": p, "p_no": p, "rationale":
+    optional}; errors name the item (``forecasts[3].p_yes``). Pairs are locked in id order (no deadlock)."""
+    user_require_verified(user=user)
+    if not isinstance(items, list) or not items:
+        raise ValidationError("forecasts must be a non-empty list.", field="forecasts")
+    if len(items) > MAX_BULK_ITEMS:
+        raise ValidationError(f"At most {MAX_BULK_ITEMS} forecasts per request.", field="forecasts")
+    parsed = []
+    for i, item in enumerate(items):
+        where = f"forecasts[{i}]"
+        if not isinstance(item, dict):
+            raise ValidationError("Each forecast must be an object.", field=where)
+        unknown = set(item) - {"pair", "p_yes", "p_no", "rationale"}
+        if unknown:
+            raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=where)
+        pid = item.get("pair")
+        if isinstance(pid, bool) or not isinstance(pid, int) or not 1 <= pid < 2**63:
+            raise ValidationError("pair must be a conditional pair id (a positive integer).", field=f"{where}.pair")
+        try:
+            values = (_probability(item.get("p_yes"), field="p_yes"), _probability(item.get("p_no"), field="p_no"))
+            text = _rationale(item.get("rationale"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message, field=f"{where}.{exc.field}") from None
+        parsed.append((i, pid, values, text))
+    ids = [pid for _, pid, _, _ in parsed]
+    if len(set(ids)) != len(ids):
+        raise ValidationError("Each pair may appear once per request.", field="forecasts")
+    pairs = (ConditionalPair.objects.select_related("parent", "child").exclude(parent__status=Question.Status.DRAFT)
+             .exclude(child__status=Question.Status.DRAFT).in_bulk(ids))
+    for i, pid, _, _ in parsed:
+        if pid not in pairs:
+            raise ValidationError(f"No conditional pair with id {pid}.", field=f"forecasts[{i}].pair")
+    created = {}
+    with transaction.atomic():
+        for i, pid, values, text in sorted(parsed, key=lambda row: row[1]):
+            try:
+                created[pid] = _apply(pair=pairs[pid], user=user, values=values, rationale=text, at=None)
+            except StateError as exc:
+                raise StateError(f"forecasts[{i}]: {exc.message}", field=f"forecasts[{i}].pair") from None
+    return [created[pid] for pid in ids]
