@@ -8,12 +8,16 @@ from forecasting.resolution.models import ProposedResolution
 class GroupSerializer(serializers.ModelSerializer):
     trial = serializers.CharField(source="trial.name")
     trial_slug = serializers.CharField(source="trial.slug")
-    member_count = serializers.IntegerField(read_only=True, required=False)
+    member_count = serializers.SerializerMethodField()
 
     class Meta:
         model = QuestionGroup
         fields = ["id", "slug", "title", "description", "status", "trial", "trial_slug", "created_at", "published_at",
                   "member_count"]
+
+    def get_member_count(self, group) -> int:
+        annotated = getattr(group, "member_count", None)  # lists annotate it (one query a page)
+        return annotated if annotated is not None else group.members.count()
 
 
 class MemberSerializer(serializers.Serializer):
