@@ -34,6 +34,20 @@ DEFAULT_HORIZON = dt.timedelta(days=365)
 class GenerateResult:
     group: QuestionGroup
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (template, why)
+    reused: list[tuple[str, int]] = field(default_factory=list)  # (template, existing question or pair id)
+
+
+def _existing(trial: Trial, fields: dict) -> Question | None:
+    """A question of the trial that already asks what the template asks (same type, endpoint and readout binding,
+    not resolved or annulled): the group takes it as a member instead of a duplicate."""
+    if not fields.get("bound_metric"):
+        return None
+    match = {"trial": trial, "type": fields["type"], "endpoint": fields["endpoint"],
+             "bound_metric": fields["bound_metric"]}
+    if fields["type"] == Question.Type.BINARY:
+        match.update(bound_comparator=fields["bound_comparator"], bound_threshold=fields["bound_threshold"])
+    return (Question.objects.filter(**match).exclude(status__in=[Question.Status.RESOLVED, Question.Status.ANNULLED])
+            .order_by("pk").first())
 
 
 def _unique_slug(text: str) -> str:
@@ -88,7 +102,11 @@ def group_generate(*, trial: Trial, created_by=None, close_time: dt.datetime | N
             if parent is None or child is None:
                 result.skipped.append((spec.template, "its parent or child was not generated"))
                 continue
-            pair = pair_create(parent=parent, child=child, created_by=created_by, at=now)
+            pair = ConditionalPair.objects.filter(parent=parent, child=child).first()
+            if pair is not None:
+                result.reused.append((spec.template, pair.pk))
+            else:
+                pair = pair_create(parent=parent, child=child, created_by=created_by, at=now)
             QuestionGroupMember.objects.create(group=group, order=order, template=spec.template, pair=pair)
         else:
             fields = {k: v for k, v in spec.fields.items() if k in QUESTION_EDITABLE_FIELDS}
@@ -96,8 +114,12 @@ def group_generate(*, trial: Trial, created_by=None, close_time: dt.datetime | N
             if missing:
                 result.skipped.append((spec.template, f"questions here have no field {', '.join(sorted(missing))}"))
                 continue
-            question = question_create(created_by=created_by, status=Question.Status.DRAFT, trial=trial,
-                                       open_time=now, scheduled_close_time=close_time, **fields)
+            question = _existing(trial, fields)
+            if question is not None:
+                result.reused.append((spec.template, question.pk))
+            else:
+                question = question_create(created_by=created_by, status=Question.Status.DRAFT, trial=trial,
+                                           open_time=now, scheduled_close_time=close_time, **fields)
             made[spec.template] = question
             QuestionGroupMember.objects.create(group=group, order=order, template=spec.template, question=question)
         order += 1
@@ -216,6 +238,32 @@ def group_proposals_confirm(*, group: QuestionGroup, actor) -> ConfirmAllResult:
         except (StateError, ValidationError) as exc:
             result.failed.append((proposal, exc.message))
     return result
+
+
+@transaction.atomic
+def group_member_remove(*, group: QuestionGroup, template: str) -> None:
+    """Drop a member from a draft group (staff editing the generated set). A draft question it generated goes too
+    (with the pairs of this group that need it); a question that was reused stays. Raises StateError once the group
+    is published, ValidationError naming ``template`` when there is no such member."""
+    group = QuestionGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status != QuestionGroup.Status.DRAFT:
+        raise StateError("Members can be removed only while the group is a draft.", field="status")
+    member = group.members.filter(template=template).select_related("question").first()
+    if member is None:
+        raise ValidationError(f"No member generated from template {template!r}.", field="template")
+    question = member.question
+    member.delete()
+    if question is None or question.status != Question.Status.DRAFT:
+        return
+    for pair_member in group.members.filter(pair__in=ConditionalPair.objects.filter(parent=question)
+                                            | ConditionalPair.objects.filter(child=question)):
+        pair = pair_member.pair
+        pair_member.delete()
+        if not pair.forecasts.exists():
+            pair.delete()
+    if not question.group_memberships.exists() and not ConditionalPair.objects.filter(parent=question).exists() \
+            and not ConditionalPair.objects.filter(child=question).exists():
+        question.delete()
 
 
 def group_pairs(group: QuestionGroup) -> list[ConditionalPair]:

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from assets.demo import assets_demo_load
 from forecasting.forecasts.demo import forecasters_demo_load, forecasts_demo_load
+from forecasting.groups.demo import trial_native_demo_load
 from forecasting.resolution.demo import resolution_demo_load
 from markets.demo import questions_demo_load
 from markets.demo_markets import markets_demo_load
@@ -20,6 +21,7 @@ def demo_load() -> list[str]:
     lines += markets_demo_load()
     lines += forecasts_demo_load(questions, users)
     lines += resolution_demo_load()
+    lines += trial_native_demo_load()  # groups, a conditional pair, a base-rate example
     return lines
 
 
