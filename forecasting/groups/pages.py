@@ -125,3 +125,19 @@ def group_publish_view(request, slug):
     else:
         messages.success(request, "Published: the group and all its questions are open for forecasting.")
     return redirect(group.get_absolute_url())
+
+
+@require_POST
+def group_member_remove_view(request, slug, template):
+    """Staff drop a generated member from a draft group (its draft question goes too)."""
+    denied = _staff(request)
+    if denied:
+        return denied
+    group = _group(request, slug)
+    try:
+        services.group_member_remove(group=group, template=template)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Removed {template} from the draft group.")
+    return redirect(group.get_absolute_url())

@@ -118,8 +118,18 @@ def group_generate(*, trial: Trial, created_by=None, close_time: dt.datetime | N
             if question is not None:
                 result.reused.append((spec.template, question.pk))
             else:
-                question = question_create(created_by=created_by, status=Question.Status.DRAFT, trial=trial,
-                                           open_time=now, scheduled_close_time=close_time, **fields)
+                try:
+                    with transaction.atomic():
+                        question = question_create(created_by=created_by, status=Question.Status.DRAFT,
+                                                   trial=trial, open_time=now, scheduled_close_time=close_time,
+                                                   **fields)
+                except (ValidationError, StateError) as exc:
+                    if not spec.needs_type:
+                        raise
+                    # A member of a type another part of the site defines (multiple choice, date) whose rules
+                    # refuse this trial's spec: leave it out and say why, rather than refuse the whole group.
+                    result.skipped.append((spec.template, f"{exc.field or 'question'}: {exc.message}"))
+                    continue
             made[spec.template] = question
             QuestionGroupMember.objects.create(group=group, order=order, template=spec.template, question=question)
         order += 1

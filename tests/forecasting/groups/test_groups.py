@@ -180,3 +180,33 @@ def test_without_those_types_the_generator_says_what_it_skipped(trial):
 
 def test_the_generated_pair_is_a_real_conditional_pair(generated):
     assert ConditionalPair.objects.count() == 1
+
+
+def test_removing_a_member_drops_its_draft_question_and_the_pairs_that_need_it(generated):
+    from forecasting.groups.services import group_member_remove
+
+    group = generated.group
+    met = _by_template(group)["primary_met_pfs"].question
+    group_member_remove(group=group, template="primary_met_pfs")
+    assert not Question.objects.filter(pk=met.pk).exists()
+    assert not group.members.filter(template="os_given_primary").exists()
+    assert not ConditionalPair.objects.exists()
+    with pytest.raises(ValidationError):
+        group_member_remove(group=group, template="primary_met_pfs")
+    group_publish(group=group)
+    with pytest.raises(StateError):
+        group_member_remove(group=group, template="mrd_disclosed")
+
+
+def test_an_existing_question_with_the_same_binding_is_reused_not_duplicated(trial, staff_user):
+    from assets.models import Endpoint
+    from markets.services import question_create
+
+    existing = question_create(status="open", trial=trial, endpoint=Endpoint.objects.get(code="PFS"), type="binary",
+                               title="Our own HR < 0.7 question", resolution_criteria="As written.",
+                               bound_metric="hazard_ratio", bound_comparator="<", bound_threshold=0.7,
+                               open_time=timezone.now(), scheduled_close_time=timezone.now() + dt.timedelta(days=9))
+    result = group_generate(trial=trial, created_by=staff_user)
+    assert _by_template(result.group)["hr_below_0_7"].question_id == existing.pk
+    assert ("hr_below_0_7", existing.pk) in result.reused
+    assert Question.objects.filter(bound_metric="hazard_ratio", bound_threshold=0.7).count() == 1

@@ -85,6 +85,9 @@ def test_group_pages_drafts_for_staff_and_generate_form(staff_user, user):
     url = made["Location"]
     assert _client(user).get(url).status_code == 404  # a draft
     assert b"Publish all" in staff.get(url).content
+    assert _client(user).post(url + "remove/mrd_disclosed/").status_code in (403, 404)
+    assert staff.post(url + "remove/mrd_disclosed/").status_code == 302
+    assert not Question.objects.filter(bound_metric="disclosed").exists()
     assert staff.post(url + "publish/").status_code == 302
     page = _client().get(url)
     assert page.status_code == 200 and b"group-bar-chart" in page.content and b"Every question" in page.content
