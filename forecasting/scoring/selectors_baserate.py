@@ -66,9 +66,12 @@ def leaderboard_base_rate(*, scope_kind: str, scope_key: str) -> BaseRateLine | 
     queries."""
     from forecasting.scoring.models import LeaderboardEntry
 
+    try:
+        questions = scope_questions(scope_kind, scope_key)
+    except (ValueError, OverflowError):  # not a scope (a season that is no year): no board, so no line
+        return None
     totals = Score.objects.filter(
-        subject=Subject.BASE_RATE, loss__isnull=False,
-        question_id__in=scope_questions(scope_kind, scope_key).values("pk"),
+        subject=Subject.BASE_RATE, loss__isnull=False, question_id__in=questions.values("pk"),
     ).aggregate(n=Count("id"), sum_relative=Sum("relative"), mean_loss=Avg("loss"), mean_coverage=Avg("coverage"),
                 mean_baseline=Avg("baseline"))
     if not totals["n"]:
@@ -82,7 +85,7 @@ def leaderboard_base_rate(*, scope_kind: str, scope_key: str) -> BaseRateLine | 
 
 def users_versus_base_rate(*, user_ids: list[int], scope_kind: str, scope_key: str) -> dict[int, tuple[int, int]]:
     """{user id: (questions where the user's loss beat the base rate's, questions both scored)} over the scope, for
-    the users of one leaderboard page. One query."""
+    the users of one leaderboard page (call it for a scope ``leaderboard_base_rate`` accepted). One query."""
     base_loss = Subquery(Score.objects.filter(question_id=OuterRef("question_id"), subject=Subject.BASE_RATE,
                                               loss__isnull=False).values("loss")[:1])
     rows = (

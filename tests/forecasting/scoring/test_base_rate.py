@@ -234,3 +234,13 @@ def test_no_line_when_the_base_rate_scored_nothing():
 def test_therapeutic_areas_of_the_table_are_model_choices():
     _, rows = base_rate_table()
     assert {r["area"] for r in rows} - {""} <= set(TherapeuticArea.values)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", [":", "99999", "9" * 40, "abc"])
+def test_a_season_that_is_no_year_has_no_base_rate_line_and_no_500(key):
+    from django.test import Client
+
+    assert leaderboard_base_rate(scope_kind="season", scope_key=key) is None
+    assert Client().get(f"/leaderboards/?scope=season&key={key}").status_code == 200
+    assert Client().get(f"/api/v1/leaderboards/export.csv?scope=season&key={key}").status_code == 200
