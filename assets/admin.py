@@ -258,7 +258,8 @@ class CompanyAliasAdmin(admin.ModelAdmin):
 
 @admin.register(m.Indication)
 class IndicationAdmin(admin.ModelAdmin):
-    list_display = ("name", "abbreviation", "slug")
+    list_display = ("name", "abbreviation", "therapeutic_area", "slug")
+    list_filter = ("therapeutic_area",)
     search_fields = ("name", "abbreviation")
     prepopulated_fields = {"slug": ("abbreviation", "name")}
 

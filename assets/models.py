@@ -53,11 +53,40 @@ class CompanyAlias(models.Model):
         return self.name
 
 
+class TherapeuticArea(models.TextChoices):
+    """The disease areas of the phase-success tables (assets/data/base_rates.json); a haematologic cancer is also
+    oncology, so the base-rate lookup falls back from it to oncology, then to all indications."""
+
+    HEMATOLOGIC_CANCER = "hematologic_cancer", "Haematologic cancers"
+    SOLID_TUMOR = "solid_tumor", "Solid tumours"
+    ONCOLOGY = "oncology", "Oncology"
+    HEMATOLOGY = "hematology", "Haematology (non-cancer)"
+    AUTOIMMUNE = "autoimmune", "Autoimmune"
+    CARDIOVASCULAR = "cardiovascular", "Cardiovascular"
+    ENDOCRINE = "endocrine", "Endocrine"
+    GASTROENTEROLOGY = "gastroenterology", "Gastroenterology"
+    INFECTIOUS_DISEASE = "infectious_disease", "Infectious disease"
+    METABOLIC = "metabolic", "Metabolic"
+    NEUROLOGY = "neurology", "Neurology"
+    OPHTHALMOLOGY = "ophthalmology", "Ophthalmology"
+    PSYCHIATRY = "psychiatry", "Psychiatry"
+    RESPIRATORY = "respiratory", "Respiratory"
+    UROLOGY = "urology", "Urology"
+    VACCINES = "vaccines", "Vaccines"
+    OTHER = "other", "Other"
+
+
 class Indication(models.Model):
     """A disease setting, e.g. relapsed/refractory multiple myeloma (RRMM). A leaderboard scope."""
 
+    TherapeuticArea = TherapeuticArea
+
     name = models.CharField(max_length=200, unique=True)
     abbreviation = models.CharField(max_length=40, blank=True)
+    therapeutic_area = models.CharField(
+        max_length=24, choices=TherapeuticArea.choices, blank=True,
+        help_text="Picks the row of the phase-success table the base-rate forecaster uses (blank: all indications).",
+    )
     slug = models.SlugField(max_length=200, unique=True)
 
     class Meta:

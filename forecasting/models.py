@@ -10,3 +10,6 @@ from forecasting.discussion.models import *  # noqa: F401,F403
 from forecasting.notifications.models import *  # noqa: F401,F403
 from forecasting.resolution.models import *  # noqa: F401,F403
 from forecasting.scoring.models import *  # noqa: F401,F403
+from forecasting.scoring.models_baserate import *  # noqa: F401,F403
+from forecasting.conditional.models import *  # noqa: F401,F403
+from forecasting.groups.models import *  # noqa: F401,F403

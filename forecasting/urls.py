@@ -34,6 +34,8 @@ api_v1 = [
     path("", include("forecasting.notifications.api")),
     path("", include("forecasting.questions.api.urls")),
     path("", include("forecasting.resolution.api.urls")),
+    path("", include("forecasting.conditional.api.urls")),
+    path("", include("forecasting.groups.api.urls")),
     path("", include("forecasting.search.api")),
     path("", include("markets.api.urls")),
     path("schema/", CachedSpectacularAPIView.as_view(), name="schema"),  # built once per process and format
@@ -61,5 +63,7 @@ urlpatterns = [
     path("search/", include("forecasting.search.urls")),
     path("discussion/", include("forecasting.discussion.urls")),
     path("notifications/", include("forecasting.notifications.urls")),
+    path("conditional/", include("forecasting.conditional.urls")),
+    path("groups/", include("forecasting.groups.urls")),
     path("", include("forecasting.scoring.urls")),
 ]

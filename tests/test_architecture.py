@@ -11,7 +11,8 @@ APPS = ("assets", "markets", "forecasting")
 
 # The forecasting rooms, lowest first: a room may import the rooms before it, never those after it. The shared,
 # room-free parts (maths, common, the API plumbing in forecasting/api) may be imported by any room and import none.
-ROOMS = ("accounts", "forecasts", "discussion", "resolution", "scoring", "notifications", "pipeline", "questions", "search")
+ROOMS = ("accounts", "forecasts", "discussion", "resolution", "scoring", "conditional", "groups", "notifications", "pipeline",
+         "questions", "search")
 SHARED = ("maths", "common", "api")
 
 

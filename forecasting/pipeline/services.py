@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from forecasting.conditional.scoring import conditional_pairs_rescore
 from forecasting.notifications.services.resolution import question_notify_resolution, questions_notify_resolution
 from forecasting.resolution.models import STATE_ACTIONS, ResolutionEvent, ResolutionProcessed
 from forecasting.scoring.selectors import questions_out_of_step
@@ -64,6 +65,8 @@ def resolution_process(*, question_id: int, notify: bool = True) -> ProcessResul
             steps = ["market_unsettle", "question_scores_clear"]
     leaderboards_rebuild(question_id=question_id)
     steps.append("leaderboards_rebuild")
+    if conditional_pairs_rescore(question_id=question_id):  # the pairs it is parent or child of (recomputed)
+        steps.append("conditional_pairs_rescore")
     if notify and status in (Question.Status.RESOLVED, Question.Status.ANNULLED):
         question_notify_resolution(question_id=question_id)
         steps.append("question_notify_resolution")

@@ -15,6 +15,7 @@ from django.http import StreamingHttpResponse
 from forecasting.forecasts.models import Forecast
 from forecasting.forecasts.selectors import finite_json
 from forecasting.scoring.models import LeaderboardEntry, Score
+from forecasting.scoring.selectors_baserate import leaderboard_base_rate
 from markets.models import Question
 
 _CHUNK = 2000
@@ -109,6 +110,11 @@ def leaderboard_rows(scope_kind: str, scope_key: str) -> Iterator[list]:
     for rank, username, name, sum_rel, n, loss, cov, base, peer, qualifies, by_mean in qs.iterator(chunk_size=_CHUNK):
         yield [scope_kind, scope_key, rank, username, name or "", _number(sum_rel), n, _number(loss), _number(cov),
                _number(base), _number(peer), "yes" if qualifies else "no", "" if by_mean is None else by_mean]
+    line = leaderboard_base_rate(scope_kind=scope_kind, scope_key=scope_key)
+    if line is not None:  # the reference line, labelled and unranked (docs/scoring.md, "The base-rate forecaster")
+        yield [scope_kind, scope_key, "", "base_rate", "Base rate (reference)", _number(line.sum_relative),
+               line.questions, _number(line.mean_loss), _number(line.mean_coverage), _number(line.mean_baseline), "",
+               "no", ""]
 
 
 def question_forecasts_csv(question: Question) -> StreamingHttpResponse:

@@ -17,6 +17,7 @@ class ScoreSubject(models.TextChoices):
     COMMUNITY_MEDIAN = "community_median", "Community median"
     COMMUNITY_EXTREMIZED = "community_extremized", "Extremized aggregate"
     MARKET = "market", "Market price"
+    BASE_RATE = "base_rate", "Base rate (reference)"
 
 
 # How a question's forecasters are listed: those with a loss first (a forecaster whose forecasts all came after the

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from assets.paging import paginate
 from forecasting.scoring import exports
 from forecasting.scoring import selectors as sel
+from forecasting.scoring.selectors_baserate import leaderboard_base_rate, users_versus_base_rate
 from forecasting.scoring.models import LeaderboardScope
 from markets.models import Question
 
@@ -29,6 +30,11 @@ def leaderboard_page(request):
     current = next((s for s in scopes if s.kind == kind and s.key == key), None)
     page = paginate(request, sel.leaderboard(scope_kind=kind, scope_key=key, ordering=ordering), per_page=PAGE_SIZE)
     groups = [(label, [s for s in scopes if s.kind == value]) for value, label in Kind.choices]
+    base_rate = leaderboard_base_rate(scope_kind=kind, scope_key=key)  # one query (two more when it has a line)
+    versus = users_versus_base_rate(user_ids=[e.user_id for e in page.object_list], scope_kind=kind,
+                                    scope_key=key) if base_rate else {}
+    for entry in page.object_list:  # "beat the base rate on k of n questions"
+        entry.versus_base_rate = versus.get(entry.user_id)
     return render(
         request,
         "scoring/leaderboard.html",
@@ -36,6 +42,7 @@ def leaderboard_page(request):
             "scope_kind": kind, "scope_key": key, "scope": current, "ordering": ordering, "page_obj": page,
             "entries": page.object_list, "scope_groups": [(label, items) for label, items in groups if items],
             "min_questions": _min_questions(),
+            "base_rate": base_rate,
         },
     )
 

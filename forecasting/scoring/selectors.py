@@ -16,7 +16,7 @@ from forecasting.scoring.models import ForecastScore, LeaderboardEntry, Leaderbo
 from markets.models import Market, Question
 
 Subject = Score.Subject
-AGGREGATE_ORDER = [Subject.COMMUNITY_MEDIAN, Subject.COMMUNITY_EXTREMIZED, Subject.MARKET]
+AGGREGATE_ORDER = [Subject.COMMUNITY_MEDIAN, Subject.COMMUNITY_EXTREMIZED, Subject.MARKET, Subject.BASE_RATE]
 LEADERBOARD_ORDERINGS = ("relative", "mean")
 
 

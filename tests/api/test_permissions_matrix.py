@@ -59,6 +59,7 @@ RESOLVED = {"id": "resolved"}
 MARKET = {"id": "market"}
 PROPOSAL = {"id": "proposal"}
 COMMENT = {"id": "comment"}
+PAIR = {"id": "pair"}
 
 TABLE = [
     # Reference data (assets app): public reads.
@@ -174,6 +175,34 @@ TABLE = [
     Row("POST", "/api/v1/me/notifications/read-all/", logged_in(200), body=lambda w: {}),
     Row("GET", "/api/v1/me/notification-preferences/", logged_in(200)),
     Row("PATCH", "/api/v1/me/notification-preferences/", logged_in(200), body=lambda w: {"move_binary_pp": 15}),
+    # The base-rate reference forecaster: public reads.
+    Row("GET", "/api/v1/questions/{id}/base-rate/", public(), {"id": "base_rate_question"}),
+    Row("GET", "/api/v1/leaderboards/base-rate/", public()),
+    # Conditional pairs: public reads, your own forecasts, admins create.
+    Row("GET", "/api/v1/conditional-pairs/", public()),
+    Row("POST", "/api/v1/conditional-pairs/", admins_only(201),
+        body=lambda w: {"parent": w["unmarketed"], "child": w["question"]}),
+    Row("GET", "/api/v1/conditional-pairs/{id}/", public(), PAIR),
+    Row("GET", "/api/v1/conditional-pairs/{id}/community/", public(), PAIR),
+    Row("GET", "/api/v1/conditional-pairs/{id}/scores/", public(), PAIR),
+    Row("GET", "/api/v1/conditional-pairs/{id}/forecasts/", logged_in(200), PAIR),
+    Row("POST", "/api/v1/conditional-pairs/{id}/forecasts/", logged_in(201), PAIR,
+        lambda w: {"p_yes": 0.4, "p_no": 0.2}),
+    Row("DELETE", "/api/v1/conditional-pairs/{id}/forecasts/current/",
+        {"anonymous": 403, "owner": 204, "other": 409, "admin": 409}, PAIR),
+    Row("POST", "/api/v1/conditional-pairs/forecasts/bulk/", logged_in(201), body=lambda w: {
+        "forecasts": [{"pair": w["pair"], "p_yes": 0.3, "p_no": 0.1}],
+    }),
+    # Question groups: public reads of published groups; admins generate, publish, enter the readout, confirm.
+    Row("GET", "/api/v1/question-groups/", public()),
+    Row("GET", "/api/v1/question-groups/{id}/", public(), {"id": "group"}),
+    Row("POST", "/api/v1/question-groups/generate/", admins_only(201), body=lambda w: {"trial": w["trial"]}),
+    Row("POST", "/api/v1/question-groups/{id}/publish/", admins_only(200), {"id": "draft_group"}, lambda w: {}),
+    Row("POST", "/api/v1/question-groups/{id}/readout/", admins_only(201), {"id": "group"}, lambda w: {
+        "source": "EHA 2026, LBA 2", "known_at": timezone.now().isoformat(),
+        "results": [{"endpoint": "PFS", "metric": "met_endpoint", "value": 1}],
+    }),
+    Row("POST", "/api/v1/question-groups/{id}/confirm/", admins_only(200), {"id": "group"}, lambda w: {}),
 ]
 
 # Routes under /api/v1/ that are not operations of the schema (the schema itself and its viewers).
@@ -229,7 +258,24 @@ def world(db, eager_celery, django_capture_on_commit_callbacks):  # noqa: F811
     proposal = ProposedResolution.objects.get(question=pending)
     bot_token, _ = bot_token_create(user=owner, name="owner-script")
     comment = comment_create(author=owner, question=question, body="I expect a hazard ratio near 0.65.")
+    # Trial-native questions: a pair the owner forecast, a published and a draft group, a primary-endpoint question.
+    from assets.models import TrialEndpoint
+    from forecasting.conditional.services import conditional_forecast_create, pair_create
+    from forecasting.groups.services import group_generate, group_publish
+
+    TrialEndpoint.objects.create(trial=trial, endpoint=pfs, kind=TrialEndpoint.Kind.PRIMARY)
+    pair = pair_create(parent=factories.QuestionFactory(), child=factories.QuestionFactory())
+    conditional_forecast_create(pair=pair, user=owner, p_yes=0.6, p_no=0.3)
+    group = group_publish(group=group_generate(trial=trial).group)
+    draft_group = group_generate(trial=trial).group
+    base_rate_question = factories.QuestionFactory(trial=trial, endpoint=pfs, bound_metric="met_endpoint",
+                                                   bound_comparator="==", bound_threshold=1.0)
     return {
+        "pair": pair.pk,
+        "group": group.pk,
+        "draft_group": draft_group.pk,
+        "trial": trial.pk,
+        "base_rate_question": base_rate_question.pk,
         "users": {"anonymous": None, "owner": owner, "other": other, "admin": staff},
         "owner": owner,
         "question": question.pk,

@@ -56,6 +56,11 @@ STAFF_OPERATIONS = {
     ("POST", "/api/v1/questions/{id}/comments/unlock/"),
     ("POST", "/api/v1/trials/{identifier}/comments/lock/"),
     ("POST", "/api/v1/trials/{identifier}/comments/unlock/"),
+    ("POST", "/api/v1/conditional-pairs/"),
+    ("POST", "/api/v1/question-groups/generate/"),
+    ("POST", "/api/v1/question-groups/{id}/publish/"),
+    ("POST", "/api/v1/question-groups/{id}/readout/"),
+    ("POST", "/api/v1/question-groups/{id}/confirm/"),
 }
 # Logging in is fuzzed anonymously (a token header would be ignored anyway).
 ANONYMOUS_OPERATIONS = {("POST", "/api/v1/auth/token/")}
@@ -97,13 +102,21 @@ def fuzz_world(db, wsgi_keeps_the_test_connection):
     forecast_create(question=choice, user=forecaster, probabilities=[0.5, 0.3, 0.2])
     resolved = factories.QuestionFactory()
     question_resolve_manual(question=resolved, outcome="yes", known_at=timezone.now(), source="fuzz", actor=None)
+    # A conditional pair (with a forecast on both branches) and a trial's generated question group.
+    from forecasting.conditional.services import conditional_forecast_create, pair_create
+    from forecasting.groups.services import group_generate
+
+    pair = pair_create(parent=binary, child=factories.QuestionFactory())
+    conditional_forecast_create(pair=pair, user=forecaster, p_yes=0.6, p_no=0.3)
+    group = group_generate(trial=trial).group
     return {
         "staff_token": Token.objects.create(user=staff).key,
         "forecaster_token": Token.objects.create(user=forecaster).key,
         "ids": {
             "id": [binary.pk, numeric.pk, draft.pk, market.pk, news.pk, readout.pk, resolved.pk, choice.pk,
                    choice_market.pk],
-            "pk": [binary.pk, numeric.pk, draft.pk, market.pk, readout.pk, resolved.pk, choice.pk, choice_market.pk],
+            "pk": [binary.pk, numeric.pk, draft.pk, market.pk, readout.pk, resolved.pk, choice.pk, choice_market.pk,
+                   pair.pk, group.pk],
             "username": ["fuzzer", staff.username],
             "slug": [asset.slug, trial.sponsor.slug, trial.indication.slug],
             "code": [readout.endpoint.code],

@@ -6,6 +6,7 @@ from assets.demo import assets_demo_load
 from forecasting.discussion.demo import discussion_demo_load
 from forecasting.forecasts.demo import forecasters_demo_load, forecasts_demo_load
 from forecasting.forecasts.demo_date import date_forecasts_demo_load
+from forecasting.groups.demo import trial_native_demo_load
 from forecasting.resolution.demo import resolution_demo_load
 from markets.demo import questions_demo_load
 from markets.demo_date import date_question_demo_load
@@ -26,6 +27,7 @@ def demo_load() -> list[str]:
     lines += date_lines + date_forecasts_demo_load(date_question, users)
     lines += discussion_demo_load(questions, users)
     lines += resolution_demo_load()
+    lines += trial_native_demo_load()  # groups, a conditional pair, a base-rate example
     return lines
 
 

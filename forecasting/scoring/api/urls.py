@@ -1,7 +1,7 @@
 """Scoring API routes, included into /api/v1/ by forecasting/urls.py."""
 from django.urls import path
 
-from forecasting.scoring.api import views
+from forecasting.scoring.api import baserate, views
 
 urlpatterns = [
     path("questions/<int:pk>/scores/", views.QuestionScoresView.as_view(), name="question-scores"),
@@ -10,6 +10,8 @@ urlpatterns = [
         "questions/<int:pk>/forecasts.csv", views.QuestionExportView.as_view(what="forecasts"),
         name="question-forecasts-csv",
     ),
+    path("questions/<int:pk>/base-rate/", baserate.QuestionBaseRateView.as_view(), name="question-base-rate"),
+    path("leaderboards/base-rate/", baserate.LeaderboardBaseRateView.as_view(), name="leaderboard-base-rate"),
     path("leaderboards/", views.LeaderboardView.as_view(), name="leaderboard"),
     path("leaderboards/scopes/", views.LeaderboardScopesView.as_view(), name="leaderboard-scopes"),
     path("leaderboards/export.csv", views.LeaderboardExportView.as_view(), name="leaderboard-csv"),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from forecasting.common.bulk import db_datetime, rows_insert
 from forecasting.forecasts.models import CommunityForecastPoint, Forecast
 from forecasting.maths import scoring as sm
+from forecasting.scoring.baserate import base_rate_ensure, base_rate_series
 from forecasting.scoring.services.choice import CHOICE_WEIGHT_FIELDS, score_choice_question
 from forecasting.scoring.models import ForecastScore, QuestionScoring, Score
 from markets.models import Question
@@ -153,6 +154,17 @@ def _market_score(question, timings: ScoringTimings, *, now, points: int, series
         return []
 
 
+def _base_rate_score(question, *, t0, te, outcome, community, now, y_unit=None) -> list[tuple]:
+    """The base-rate reference forecaster's Score row (``forecasting.scoring.baserate``), as a list of at most one:
+    its single forecast at T0 scored like a forecaster's, relative to the same community median."""
+    forecast = base_rate_ensure(question=question)
+    if forecast is None:
+        return []
+    series = base_rate_series(forecast, question=question, t0=t0, te=te, outcome=outcome, community=community,
+                              y_unit=y_unit)
+    return [_series_score(question, Subject.BASE_RATE, series, points=1, now=now)]
+
+
 def question_score(*, question_id: int, timings: ScoringTimings | None = None) -> int:
     """Score a resolved question and replace its Score, ForecastScore and QuestionScoring rows.
 
@@ -282,6 +294,7 @@ def _score_binary(question, rows, points, market, t0, te, now, timings):
         c_times, median, outcome=o, t0=t0, te=te, **community), points=in_window, now=now))
     scores.append(_series_score(question, Subject.COMMUNITY_EXTREMIZED, sm.score_binary_series(
         c_times, extremized, outcome=o, t0=t0, te=te, **community), points=in_window, now=now))
+    scores += _base_rate_score(question, t0=t0, te=te, outcome=o, community=community, now=now)
     if market is not None and market.yes is not None and len(market.times):
         m_times = _seconds(market.times)
         scores += _market_score(question, timings, now=now, points=int((m_times < te).sum()), series=lambda: (
@@ -346,6 +359,7 @@ def _score_numeric(question, rows, points, market, t0, te, now, timings):
     scores.append(_series_score(question, Subject.COMMUNITY_MEDIAN, sm.score_numeric_series(
         c_times, c_cdfs, y_unit=y_unit, t0=t0, te=te, **bounds, **community),
         points=int((c_times < te).sum()), now=now))
+    scores += _base_rate_score(question, t0=t0, te=te, outcome=None, community=community, now=now, y_unit=y_unit)
     if market is not None and len(market.times):
         m_times = _seconds(market.times)
         scores += _market_score(question, timings, now=now, points=int((m_times < te).sum()), series=lambda: (
