@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from forecasting.forecasts.services.forecasts import forecast_create
 from forecasting.models import Forecast, ForecasterQuestion
-from forecasting.questions import pages
+from forecasting.questions import display, pages
 from markets.models import Question
 from markets.services import question_close, question_create
 from tests import factories
@@ -90,7 +90,7 @@ def staff_logged_in(client, staff_user):
     [(0.35, "35%"), (0.355, "35.5%"), (0.001, "0.1%"), (0.999, "99.9%"), (0.5, "50%"), (None, "")],
 )
 def test_format_percent(p, text):
-    assert pages.format_percent(p) == text
+    assert display.format_percent(p) == text
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_format_percent(p, text):
      (float("inf"), "months", "above the range"), (float("-inf"), "", "below the range"), (None, "x", "")],
 )
 def test_format_number(x, unit, text):
-    assert pages.format_number(x, unit) == text
+    assert display.format_number(x, unit) == text
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def test_posting_the_binary_form_creates_a_forecast_and_redirects(logged_in, bin
     assert forecast.rationale == "The topline was strong."
     page = logged_in.get(url).content.decode()
     assert "Your forecast is saved." in page
-    assert "Your forecast history" in page and "The topline was strong." in page
+    assert "Your forecasts<" in page and "The topline was strong." in page
     assert 'name="percent" value="35"' in page  # the form starts from the current forecast
 
 
@@ -355,11 +355,10 @@ def test_binary_form_accepts_the_edges_of_the_allowed_range(logged_in, binary_qu
 @pytest.mark.parametrize(
     "percent, message",
     [
-        ("150", "probability must be between 0.001 and 0.999: enter a percentage between 0.1 and 99.9 "
-                "(you entered 150)."),
-        ("0.05", "probability must be between 0.001 and 0.999"),
-        ("100", "probability must be between 0.001 and 0.999"),
-        ("-5", "probability must be between 0.001 and 0.999"),
+        ("150", "Enter a probability between 0.1% and 99.9% (you entered 150%)."),
+        ("0.05", "Enter a probability between 0.1% and 99.9% (you entered 0.05%)."),
+        ("100", "Enter a probability between 0.1% and 99.9%"),
+        ("-5", "Enter a probability between 0.1% and 99.9%"),
         ("abc", "Enter your probability as a number of percent"),
         ("nan", "Enter your probability as a number of percent"),
         ("", "Enter your probability as a percentage"),
