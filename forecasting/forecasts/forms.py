@@ -49,6 +49,8 @@ class BinaryForecastForm(_ForecastForm):
     # under this field.
     percent = forms.FloatField(
         label="Your probability (%)",
+        # Shown by forecast_form_binary.html under the slider, with the id Django's aria-describedby names.
+        help_text="The chance that this question resolves Yes, between 0.1% and 99.9%.",
         widget=forms.NumberInput(attrs={"step": "0.1", "min": "0.1", "max": "99.9", "inputmode": "decimal"}),
         error_messages={"required": "Enter your probability as a percentage, e.g. 35.",
                         "invalid": "Enter your probability as a number of percent, e.g. 35."},

@@ -31,6 +31,7 @@ from markets.services import question_create, question_open, question_update
 FORECAST_ANCHOR = "#your-forecast"
 
 SORTS = {
+    "active": "Open first, closing soonest",
     "close": "Closing soonest",
     "-close": "Closing latest",
     "forecasters": "Most forecasters",
@@ -77,7 +78,7 @@ def question_list(request):
     """Questions filtered by asset, trial, status and type; a constant number of queries for any page size."""
     params = request.GET
     filters = {name: params.get(name, "").strip() for name in ("asset", "trial", "status", "type", "q")}
-    sort = params.get("sort") if params.get("sort") in SORTS else "close"
+    sort = params.get("sort") if params.get("sort") in SORTS else "active"
     questions = question_selectors.question_rows(filters=filters, ordering=sort, include_drafts=request.user.is_staff)
     page = paginate(request, questions)
     rows = _rows(page.object_list, selectors.community_latest_map(questions=page.object_list))
