@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
+from markets.units import shown
 from markets.models import Question
 from markets.services.questions import KNOWN_AT_FUTURE_TOLERANCE, question_close
 
@@ -64,7 +65,7 @@ def outcome_validate(*, question: Question, outcome) -> float:
     """
     if isinstance(outcome, bool) or not isinstance(outcome, Real) or not math.isfinite(float(outcome)):
         allowed = "1 (yes) or 0 (no)" if question.is_binary else f"a finite number in {question.unit or 'the question units'}"
-        raise ValidationError(f"outcome must be {allowed} (got {outcome!r}).", field="outcome")
+        raise ValidationError(f"The outcome must be {allowed} (you entered {shown(outcome)}).", field="outcome")
     value = float(outcome)
     if question.is_binary:
         if value not in (0.0, 1.0):

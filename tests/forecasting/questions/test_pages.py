@@ -370,7 +370,7 @@ def test_invalid_binary_input_rerenders_with_the_error_under_the_field_and_store
     response = logged_in.post(binary_question.get_absolute_url(), {"percent": percent, "rationale": "keep me"})
     assert response.status_code == 400
     html = response.content.decode()
-    errors = re.search(r'<ul class="field-errors" id="id_percent_errors" role="alert">(.*?)</ul>', html, re.S)
+    errors = re.search(r'<ul class="field-errors" id="id_percent_error" role="alert">(.*?)</ul>', html, re.S)
     assert errors and message in errors.group(1)
     if percent:
         assert f'value="{percent}"' in html  # what was typed is kept
@@ -381,7 +381,7 @@ def test_invalid_binary_input_rerenders_with_the_error_under_the_field_and_store
 def test_rationale_too_long_is_an_inline_error(logged_in, binary_question):
     response = logged_in.post(binary_question.get_absolute_url(), {"percent": "35", "rationale": "x" * 4001})
     assert response.status_code == 400
-    assert "id_rationale_errors" in response.content.decode()
+    assert "id_rationale_error" in response.content.decode()
     assert not Forecast.objects.exists()
 
 
@@ -413,7 +413,7 @@ def test_numeric_quantiles_out_of_order_show_the_error_under_the_percentile(logg
     response = logged_in.post(numeric_question.get_absolute_url(), {"q10": "8", "q50": "4", "q90": "14"})
     assert response.status_code == 400
     html = response.content.decode()
-    errors = re.search(r'id="id_q50_errors" role="alert">(.*?)</ul>', html, re.S)
+    errors = re.search(r'id="id_q50_error" role="alert">(.*?)</ul>', html, re.S)
     assert errors and "must be greater than the 10th percentile (8)" in errors.group(1)
     assert 'value="8"' in html and 'value="4"' in html
     assert not Forecast.objects.exists()
@@ -586,7 +586,7 @@ def test_staff_create_numeric_question(staff_logged_in):
 def test_staff_form_shows_validation_errors_under_the_field(staff_logged_in, overrides, field, message):
     response = staff_logged_in.post(reverse("questions:new"), question_post_data(**overrides))
     assert response.status_code == 400
-    errors = re.search(rf'id="id_{field}_errors" role="alert">(.*?)</ul>', response.content.decode(), re.S)
+    errors = re.search(rf'id="id_{field}_error" role="alert">(.*?)</ul>', response.content.decode(), re.S)
     assert errors and message in errors.group(1)
     assert not Question.objects.exists()
 
@@ -596,7 +596,7 @@ def test_staff_form_never_shows_generic_constraint_messages(staff_logged_in):
     response = staff_logged_in.post(reverse("questions:new"), data)
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Constraint" not in html and "id_resolution_criteria_errors" in html and "id_open_time_errors" in html
+    assert "Constraint" not in html and "id_resolution_criteria_error" in html and "id_open_time_error" in html
     assert not Question.objects.exists()
 
 
