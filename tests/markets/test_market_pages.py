@@ -145,6 +145,8 @@ def test_the_market_leaderboard_page(db, binary_market, trader, other_trader, dj
     with django_assert_max_num_queries(8):
         html = Client().get("/markets/leaderboard/").content.decode()
     assert "Market leaderboard" in html and trader.profile.name in html
+    # Names link to the trader's profile (two "UX Tester" rows must not look alike; names are unique too).
+    assert f'<a href="/users/{trader.username}/">{trader.profile.name}</a>' in html
 
 
 @pytest.mark.parametrize(
