@@ -25,6 +25,7 @@ from assets.models import (
     TrialEndpoint,
     TrialEvent,
 )
+from assets.demo_clock import demo_calendar
 from assets.services import news_item_upsert
 
 ENDPOINTS = [
@@ -57,7 +58,7 @@ MEZIGDOMIDE_DESCRIPTION = (
     "myeloma after lenalidomide and an anti-CD38 antibody; progression-free survival is the primary endpoint, with "
     "overall survival, response rate, MRD negativity and quality of life as key secondary endpoints. A sister "
     "Phase 3, SUCCESSOR-1, pairs mezigdomide with bortezomib and dexamethasone in another relapsed population. "
-    "In March 2026 the company said SUCCESSOR-2 had met its PFS endpoint, the drug's first Phase 3 success, but it "
+    "In [TOPLINE_MONTH] the company said SUCCESSOR-2 had met its PFS endpoint, the drug's first Phase 3 success, but it "
     "released no numbers: the hazard ratio, the median PFS of each arm and the subgroup results are being kept for "
     "a medical conference. Still open: how large the PFS benefit is, whether survival follows, and what MRD data, "
     "if shown, say about the depth of response."
@@ -69,7 +70,7 @@ MEZIGDOMIDE_COMMENTARY = [
         "Development Program Significance",
         "Mezigdomide is the company's move beyond the IMiD generation (lenalidomide, pomalidomide): a molecule that "
         "grips cereblon harder, aiming at deeper tumour killing and stronger immune activation. SUCCESSOR-2 is the "
-        "registrational test. Its March 2026 topline, PFS met, is mezigdomide's first Phase 3 success and the second "
+        "registrational test. Its [TOPLINE_MONTH] topline, PFS met, is mezigdomide's first Phase 3 success and the second "
         "for the CELMoD platform after iberdomide. Because the effect size was withheld until a conference, the "
         "open questions are quantitative: how far below 1 the PFS hazard ratio will sit, and whether overall "
         "survival, still being followed, moves the same way.",
@@ -119,7 +120,7 @@ ASSETS = [
             "The first of the company's CELMoD agents to reach Phase 3. In EXCALIBER-RRMM (NCT04975997) iberdomide "
             "with daratumumab and dexamethasone (IberDd) is compared with daratumumab, bortezomib and "
             "dexamethasone (DVd) in myeloma that has relapsed after one or two lines of treatment. The trial has "
-            "two primary endpoints, MRD negativity and PFS, and met one of them in 2025."
+            "two primary endpoints, MRD negativity and PFS, and met one of them in [PRIOR_YEAR]."
         ),
         "codes": ["CC-220"],
         "other_names": [],
@@ -133,7 +134,7 @@ ASSETS = [
         "description": (
             "An oral CELMoD agent built for B-cell lymphomas, where it degrades Ikaros and Aiolos to kill tumour "
             "cells and activate immune cells. It is being combined with rituximab in previously untreated "
-            "follicular lymphoma in a Phase 2 study expected to read out in 2026."
+            "follicular lymphoma in a Phase 2 study expected to read out in [READOUT_YEAR]."
         ),
         "codes": ["CC-99282"],
         "other_names": [],
@@ -185,7 +186,7 @@ TRIALS = [
         "indication": RRMM,
         "population": "Adults with relapsed or refractory multiple myeloma who have already been exposed to "
         "lenalidomide and to an anti-CD38 antibody, and whose disease progressed on or after their last treatment.",
-        "expected_readout": "medical conference, 2026",
+        "expected_readout": "medical conference, [READOUT_YEAR]",
         "arms": [
             ("MeziKd", Arm.Role.EXPERIMENTAL, "Mezigdomide + carfilzomib + dexamethasone"),
             ("Kd", Arm.Role.CONTROL, "Carfilzomib + dexamethasone"),
@@ -252,7 +253,7 @@ TRIALS = [
         "assets": ["Golcadomide"],
         "indication": "Follicular lymphoma",
         "population": "Adults with previously untreated, advanced-stage follicular lymphoma needing treatment.",
-        "expected_readout": "2026",
+        "expected_readout": "[READOUT_YEAR]",
         "arms": [("Golcadomide + rituximab", Arm.Role.EXPERIMENTAL, "Oral golcadomide with rituximab")],
         "endpoints": [],
     },
@@ -313,10 +314,10 @@ TRIALS = [
 NEWS = [
     {
         "key": "successor-2-topline",
-        "date": dt.date(2026, 3, 9),
+        "date": "topline",  # the demo calendar's (assets/demo_clock.py)
         "title": "Mezigdomide triplet meets its PFS primary endpoint in Phase 3 SUCCESSOR-2",
         "body": (
-            "Bristol Myers Squibb said on 9 March 2026 that SUCCESSOR-2, its Phase 3 trial of mezigdomide with "
+            "Bristol Myers Squibb said on [TOPLINE_DAY] that SUCCESSOR-2, its Phase 3 trial of mezigdomide with "
             "carfilzomib and dexamethasone (MeziKd) against carfilzomib and dexamethasone (Kd) in relapsed or "
             "refractory multiple myeloma, met its primary endpoint: progression-free survival improved by a "
             "statistically significant margin that the company called clinically meaningful. It is mezigdomide's "
@@ -355,7 +356,7 @@ NEWS = [
 ]
 
 EVENTS = [
-    ("NCT05552976", dt.date(2026, 3, 9), TrialEvent.Kind.TOPLINE, "primary endpoint met", "successor-2-topline"),
+    ("NCT05552976", "topline", TrialEvent.Kind.TOPLINE, "primary endpoint met", "successor-2-topline"),
     ("NCT04181827", dt.date(2023, 6, 5), TrialEvent.Kind.READOUT, "primary analysis: PFS hazard ratio 0.26",
      "cartitude-4-primary"),
 ]
@@ -383,6 +384,11 @@ def assets_demo_load() -> list[str]:
     """
     created: Counter = Counter()
     total: Counter = Counter()
+    calendar = demo_calendar()
+    text = calendar.text
+
+    def day(value):
+        return calendar.topline if value == "topline" else value
 
     def tally(kind: str, was_created: bool) -> None:
         total[kind] += 1
@@ -427,7 +433,7 @@ def assets_demo_load() -> list[str]:
         fields = {
             "sponsor": companies[spec["sponsor"]],
             "mechanism": spec["mechanism"],
-            "description": spec["description"],
+            "description": text(spec["description"]),
         }
         asset = _find_by_names(Asset, [spec["name"], *spec["codes"], *spec["other_names"]])
         was_created = asset is None
@@ -450,7 +456,7 @@ def assets_demo_load() -> list[str]:
                 tally("asset aliases", alias_created)
         for order, (emoji, heading, body) in enumerate(spec["commentary"]):
             _, section_created = CommentarySection.objects.update_or_create(
-                asset=asset, order=order, defaults={"emoji": emoji, "heading": heading, "body": body}
+                asset=asset, order=order, defaults={"emoji": emoji, "heading": heading, "body": text(body)}
             )
             tally("commentary sections", section_created)
 
@@ -467,7 +473,7 @@ def assets_demo_load() -> list[str]:
         trial.indication = indications[spec["indication"]]
         trial.population = spec["population"]
         trial.enrollment = spec.get("enrollment")
-        trial.expected_readout = spec["expected_readout"]
+        trial.expected_readout = text(spec["expected_readout"])
         trial.save()
         trial.assets.add(*(assets[name] for name in spec["assets"]))
         trials[spec["registry_id"] or spec["acronym"] or trial.slug] = trial
@@ -486,7 +492,8 @@ def assets_demo_load() -> list[str]:
     news = {}
     for spec in NEWS:
         item, was_created, _ = news_item_upsert(
-            date=spec["date"], body=spec["body"], title=spec["title"], source=spec["source"], url=spec.get("url", ""),
+            date=day(spec["date"]), body=text(spec["body"]), title=text(spec["title"]), source=spec["source"],
+            url=spec.get("url", ""),
             companies=[companies[name] for name in spec["companies"]],
             assets=[assets[name] for name in spec["assets"]],
             trials=[trials[key] for key in spec["trials"]],
@@ -496,7 +503,7 @@ def assets_demo_load() -> list[str]:
 
     for trial_key, date, kind, description, news_key in EVENTS:
         _, was_created = TrialEvent.objects.update_or_create(
-            trial=trials[trial_key], date=date, kind=kind, description=description,
+            trial=trials[trial_key], date=day(date), kind=kind, description=description,
             defaults={"news": news[news_key]},
         )
         tally("trial events", was_created)

@@ -1,13 +1,14 @@
-"""Demo questions on SUCCESSOR-2. Idempotent: a question whose slug exists is left as it is."""
+"""Demo questions on SUCCESSOR-2. Idempotent: a question whose slug exists is left as it is.
+
+They open the morning after the topline and close about a year after the demo is first loaded
+(``assets.demo_clock``), so there is always something to forecast in a fresh demo.
+"""
 import datetime as dt
 
+from assets.demo_clock import demo_calendar
 from assets.models import Endpoint, Trial
 from markets.models import Question
 from markets.services import question_create
-
-UTC = dt.timezone.utc
-OPEN = dt.datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # the day after the topline press release
-CLOSE = dt.datetime(2027, 3, 31, 23, 59, tzinfo=UTC)
 
 SUCCESSOR2_QUESTIONS = [
     {
@@ -19,7 +20,7 @@ SUCCESSOR2_QUESTIONS = [
         "bound_comparator": "<",
         "bound_threshold": 0.7,
         "description": (
-            "Bristol Myers Squibb said in March 2026 that MeziKd beat Kd on progression-free survival, but kept the "
+            "Bristol Myers Squibb said in [TOPLINE_MONTH] that MeziKd beat Kd on progression-free survival, but kept the "
             "hazard ratio for a medical meeting. A ratio below 0.7 would mean at least a 30% cut in the risk of "
             "progression or death."
         ),
@@ -125,6 +126,8 @@ def questions_demo_load() -> tuple[list[str], list[Question]]:
     if trial is None:
         return ["questions: SUCCESSOR-2 is missing, no demo questions"], []
     endpoints = {e.code: e for e in Endpoint.objects.all()}
+    calendar = demo_calendar()
+    opens, closes = calendar.questions_open, calendar.questions_close
     for spec in SUCCESSOR2_QUESTIONS:
         spec = dict(spec)
         slug = spec.pop("slug")
@@ -138,10 +141,10 @@ def questions_demo_load() -> tuple[list[str], list[Question]]:
             trial=trial,
             asset=trial.assets.first(),
             endpoint=endpoints.get(spec.pop("endpoint")),
-            open_time=OPEN,
-            scheduled_close_time=CLOSE,
-            reveal_time=OPEN + dt.timedelta(days=reveal_days) if reveal_days else None,
-            **spec,
+            open_time=opens,
+            scheduled_close_time=closes,
+            reveal_time=opens + dt.timedelta(days=reveal_days) if reveal_days else None,
+            **{key: calendar.text(value) if isinstance(value, str) else value for key, value in spec.items()},
         )
         Question.objects.filter(pk=question.pk).update(slug=slug)
         question.slug = slug

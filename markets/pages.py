@@ -1,8 +1,6 @@
 """Market pages: the markets index, the portfolio, the market leaderboard and the trade form's POST handler (the market panel itself
 is a partial on the question page, filled by ``markets.selectors.market_panel_context``). Thin views: parse the form,
 call one service or selector, render or redirect with a message."""
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -11,48 +9,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from assets.errors import DomainError, ValidationError
+from assets.errors import DomainError
 from assets.paging import paginate
 from markets import selectors
 from markets.buckets import outcome_labels
 from markets.models import Market, Question
 from markets.selectors_index import STATUS_FILTERS, UnknownStatusFilter, market_index_rows, markets_index_queryset
 from markets.services import trade_execute
+from markets.trade_form import trade_form_arguments, trade_form_keep
 from markets.units import milli_to_decimal, points_text
 
 TRADES_PER_PAGE = 25
-
-
-def _decimal(raw: str, field: str) -> Decimal | None:
-    raw = (raw or "").strip().replace(",", "")
-    if not raw:
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(f"{field} must be a number, got {raw!r}.", field=field) from None
-    return value
-
-
-def _trade_form(post) -> dict:
-    """The trade form's fields -> trade_execute's arguments. Raises ValidationError naming the field."""
-    raw_outcome = (post.get("outcome") or "").strip()
-    if not (raw_outcome.isascii() and raw_outcome.isdigit()):  # int() cannot read "²"
-        raise ValidationError("Choose an outcome.", field="outcome")
-    side = post.get("side", "buy")
-    kind = post.get("amount_kind", "shares")
-    if kind not in ("shares", "budget"):
-        raise ValidationError('amount_kind must be "shares" or "budget".', field="amount_kind")
-    amount = _decimal(post.get("amount"), kind)
-    if amount is None:
-        raise ValidationError(
-            "Enter how many shares to trade." if kind == "shares" else "Enter how many points to spend.", field=kind
-        )
-    args = {"outcome": int(raw_outcome), "side": side, kind: amount}
-    limit = _decimal(post.get("limit"), "limit")
-    if limit is not None:
-        args["max_price" if side == "buy" else "min_price"] = limit
-    return args
+# Messages about a trade are shown by the trade form, where the page lands (#trade), not at the top of the page:
+# the question page takes messages with this tag (forecasting/questions/flash.py; markets imports nothing of it).
+PLACE_TAG = "place-market"
+TRADE_ANCHOR = "#trade"
 
 
 @require_POST
@@ -65,13 +36,15 @@ def trade_submit(request, pk: int):
     market = get_object_or_404(queryset, pk=pk)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = f"{market.question.get_absolute_url()}#market"
+        back = f"{market.question.get_absolute_url()}{TRADE_ANCHOR}"
     if not request.user.is_authenticated:
         return redirect_to_login(back)
     try:
-        trade = trade_execute(market=market, user=request.user, **_trade_form(request.POST))
+        trade = trade_execute(market=market, user=request.user, **trade_form_arguments(request.POST))
     except DomainError as exc:
-        messages.error(request, f"Trade not made: {exc.message}")
+        # Back to the form with what was typed and the error under its field (markets/trade_form.py).
+        trade_form_keep(request, question_id=market.question_id, post=request.POST, error=exc)
+        messages.error(request, f"Trade not made: {exc.message}", extra_tags=PLACE_TAG)
         return redirect(back)
     label = market.outcome_label(trade.outcome)
     shares = milli_to_decimal(abs(trade.shares))
@@ -79,7 +52,7 @@ def trade_submit(request, pk: int):
         text = f"Bought {shares} {label} shares for {points_text(trade.cash)} points."
     else:
         text = f"Sold {shares} {label} shares for {points_text(-trade.cash)} points."
-    messages.success(request, f"{text} Your balance is {points_text(trade.balance_after)} points.")
+    messages.success(request, f"{text} Your balance is {points_text(trade.balance_after)} points.", extra_tags=PLACE_TAG)
     return redirect(back)
 
 

@@ -231,6 +231,7 @@ class LeaderRow:
     realised: int  # milli-points, final: sales (proceeds - average cost) in unsettled markets + settled/refunded results
     unrealised: int  # milli-points: shares still held in unsettled markets at current prices - their cost basis
     trades: int
+    username: str = ""  # for the link to the trader's profile page
 
     @property
     def open_pnl(self) -> int:
@@ -238,15 +239,16 @@ class LeaderRow:
         return self.unrealised
 
 
-def _display_names(user_ids) -> dict[int, str]:
+def _display_names(user_ids) -> dict[int, tuple[str, str]]:
+    """user id -> (display name, username)."""
     User = get_user_model()
     qs = User.objects.filter(pk__in=user_ids)
     # The profile (display name) belongs to the accounts layer above markets; use it when it is there.
     has_profile = any(getattr(f, "name", None) == "profile" for f in User._meta.get_fields())
     if has_profile:
         rows = qs.values_list("pk", User.USERNAME_FIELD, "profile__display_name")
-        return {pk: (display or username) for pk, username, display in rows}
-    return dict(qs.values_list("pk", User.USERNAME_FIELD))
+        return {pk: (display or username, username) for pk, username, display in rows}
+    return {pk: (username, username) for pk, username in qs.values_list("pk", User.USERNAME_FIELD)}
 
 
 def market_leaderboard(*, limit: int | None = 100) -> list[LeaderRow]:
@@ -293,13 +295,13 @@ def market_leaderboard(*, limit: int | None = 100) -> list[LeaderRow]:
             (realised.get(u, 0) + unrealised.get(u, 0), realised.get(u, 0), unrealised.get(u, 0), u)
             for u in user_ids
         ),
-        key=lambda r: (-r[0], names.get(r[3], "").lower(), r[3]),
+        key=lambda r: (-r[0], names.get(r[3], ("", ""))[0].lower(), r[3]),
     )
     if limit is not None:
         rows = rows[:limit]
     return [
-        LeaderRow(rank=i + 1, user_id=u, name=names.get(u, f"user {u}"), profit=p, realised=r, unrealised=o,
-                  trades=trades.get(u, 0))
+        LeaderRow(rank=i + 1, user_id=u, name=names.get(u, (f"user {u}", ""))[0], profit=p, realised=r,
+                  unrealised=o, trades=trades.get(u, 0), username=names.get(u, ("", ""))[1])
         for i, (p, r, o, u) in enumerate(rows)
     ]
 

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 __all__ = ["BotToken", "Follow", "Profile"]
 
@@ -26,6 +27,15 @@ class Profile(models.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.user.get_username()
+
+    class Meta:
+        constraints = [
+            # Two "UX Tester" rows on a leaderboard are indistinguishable: a display name, when set, is unique
+            # whatever its case (forecasting.accounts.services.display_name_validate says so in words first).
+            models.UniqueConstraint(
+                Lower("display_name"), condition=~Q(display_name=""), name="profile_display_name_unique_ci"
+            ),
+        ]
 
 
 class BotToken(models.Model):

@@ -19,6 +19,29 @@ from markets.services import account_grant_starting_points
 VERIFICATION_SALT = "readout.accounts.email-verification"
 
 
+DISPLAY_NAME_MAX_LENGTH = 80
+
+
+def display_name_validate(*, display_name: str, user=None) -> str:
+    """A display name as stored: trimmed, at most 80 characters, and not anyone else's in any case ("" means
+    none: the username is shown). ``user`` is the profile's owner when editing. Raises ValidationError naming
+    ``display_name``. The database enforces the same rule (profile_display_name_unique_ci)."""
+    name = " ".join(str(display_name or "").split())
+    if len(name) > DISPLAY_NAME_MAX_LENGTH:
+        raise ValidationError(f"A display name can be at most {DISPLAY_NAME_MAX_LENGTH} characters.",
+                              field="display_name")
+    if name:
+        taken = Profile.objects.filter(display_name__iexact=name)
+        if user is not None and user.pk is not None:
+            taken = taken.exclude(user_id=user.pk)
+        if taken.exists():
+            raise ValidationError(
+                f"Someone already uses the display name “{name}”. Choose another, for example with an initial.",
+                field="display_name",
+            )
+    return name
+
+
 @transaction.atomic
 def user_create(*, username: str, email: str, password: str, display_name: str = "") -> User:
     """Create a forecaster from the public sign-up, with a profile whose e-mail address is not verified yet.
@@ -26,6 +49,7 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
     The starting points grant (SCORING.md section 6) is credited by ``user_verify_email``, not here: an account a
     script made without a working address never holds points and cannot forecast (issue 13). The caller sends the
     verification e-mail (``verification_email_enqueue``) once the account is committed."""
+    display_name = display_name_validate(display_name=display_name)
     user = User.objects.create_user(username=username, email=email, password=password)
     Profile.objects.create(user=user, display_name=display_name, email_verified=False)
     return user

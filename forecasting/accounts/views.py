@@ -16,6 +16,7 @@ from assets.errors import DomainError
 from forecasting.accounts.models import Profile
 from forecasting.accounts.selectors import bot_tokens, user_is_verified, user_token
 from forecasting.accounts.services import (
+    display_name_validate,
     bot_token_create,
     bot_token_revoke,
     user_create,
@@ -41,17 +42,32 @@ def safe_next(request, default: str = "home") -> str:
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(required=True, help_text="We send a link to confirm it before you can forecast.")
-    display_name = forms.CharField(max_length=80, required=False, help_text="Shown on leaderboards. Optional.")
+    display_name = forms.CharField(max_length=80, required=False,
+                                   help_text="Shown on leaderboards; nobody else may use it. Optional.")
 
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email", "display_name")
+
+    def clean_display_name(self):
+        return _clean_display_name(self.cleaned_data.get("display_name", ""), user=None)
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = ("display_name", "bio")
+        help_texts = {"display_name": "Shown on leaderboards instead of your username; nobody else may use it."}
+
+    def clean_display_name(self):
+        return _clean_display_name(self.cleaned_data.get("display_name", ""), user=self.instance.user)
+
+
+def _clean_display_name(value: str, *, user) -> str:
+    try:
+        return display_name_validate(display_name=value, user=user)
+    except DomainError as exc:
+        raise forms.ValidationError(exc.message, code="display_name_taken") from None
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,7 +11,7 @@ from assets.validators import MAX_JSON_DEPTH, first_bad_text, json_too_deep, too
 class LenientConstantsJSONParser(JSONParser):
 
     """Parses NaN/Infinity literals into floats instead of failing the whole body, so the validators can reject them
-    with a message that names the field ("probability must be between 0.001 and 0.999 (got nan)").
+    with a message that names the field ("The probability must be between 0.001 and 0.999 (you entered not a number)").
 
     Refuses with 400, before any view sees the data: nesting deeper than ``MAX_JSON_DEPTH`` (the decoder would
     recurse into a RecursionError), and a NUL character or a lone surrogate in any string, naming its field

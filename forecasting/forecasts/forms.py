@@ -53,10 +53,12 @@ class _ForecastForm(forms.Form):
 class BinaryForecastForm(_ForecastForm):
     """A probability typed (or slid) as a percentage. The service checks the range on ``percent / 100``."""
 
-    # No min/max here on purpose: the forecast service owns the range rule and its message
-    # ("probability must be between 0.001 and 0.999"), shown under this field.
+    # No min/max here on purpose: the forecast service owns the range rule; its message, in percent, is shown
+    # under this field.
     percent = forms.FloatField(
         label="Your probability (%)",
+        # Shown by forecast_form_binary.html under the slider, with the id Django's aria-describedby names.
+        help_text="The chance that this question resolves Yes, between 0.1% and 99.9%.",
         widget=forms.NumberInput(attrs={"step": "0.1", "min": "0.1", "max": "99.9", "inputmode": "decimal"}),
         error_messages={"required": "Enter your probability as a percentage, e.g. 35.",
                         "invalid": "Enter your probability as a number of percent, e.g. 35."},
@@ -68,8 +70,8 @@ class BinaryForecastForm(_ForecastForm):
             # The service speaks in probabilities; the forecaster typed a percentage. Say both.
             self.add_error(
                 "percent",
-                "probability must be between 0.001 and 0.999: enter a percentage between 0.1 and 99.9 "
-                f"(you entered {self.cleaned_data['percent']:g}).",
+                "Enter a probability between 0.1% and 99.9% "
+                f"(you entered {self.cleaned_data['percent']:g}%).",
             )
             return
         super().add_service_error(error)

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from assets.paging import paginate
 from forecasting.scoring import exports
+from forecasting.scoring.help_examples import help_examples
 from forecasting.scoring import selectors as sel
 from forecasting.scoring.selectors_baserate import leaderboard_base_rate, users_versus_base_rate
 from forecasting.scoring.models import LeaderboardScope
@@ -110,3 +111,8 @@ def question_scores_csv(request, slug):
 
 def question_forecasts_csv(request, slug):
     return exports.question_forecasts_csv(_resolved_question(slug))
+
+
+def help_page(request):
+    """/help/: every score and the market explained, with worked examples computed by the project's maths."""
+    return render(request, "scoring/help.html", {"examples": help_examples()})

@@ -5,6 +5,7 @@ from forecasting.scoring import pages
 
 app_name = "scoring"
 urlpatterns = [
+    path("help/", pages.help_page, name="help"),
     path("leaderboards/", pages.leaderboard_page, name="leaderboard"),
     path("leaderboards/export.csv", pages.leaderboard_csv, name="leaderboard-csv"),
     path("users/<str:username>/", pages.user_profile, name="profile"),

@@ -26,3 +26,50 @@ def fixed(value, digits=3):
         return "–"
     text = f"{number:.{digits}f}"
     return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+_MISSING = object()
+UNSCORED_HTML = ('<span class="unscored" title="not scored yet"><span aria-hidden="true">—</span>'
+                 '<span class="visually-hidden">not scored yet</span></span>')
+
+
+@register.simple_tag
+def score(value, digits=3, *, loss=_MISSING, coverage=None, percent=False):
+    """A score cell: ``value`` with ``digits`` decimals (``percent``: as a whole percentage), or "—" titled "not
+    scored yet" when there is nothing to show: the value is None or not finite, the row's ``loss`` is None (no
+    forecast was active before the close), or its ``coverage`` is 0. An unscored forecaster's relative, coverage,
+    baseline and peer scores are stored as 0, which would read as a real (and middling) score.
+
+    ``{% score r.relative 4 loss=r.loss %}``, ``{% score e.mean_coverage 0 coverage=e.mean_coverage percent=True %}``
+    """
+    from django.utils.safestring import mark_safe
+
+    unscored = (
+        value is None or (loss is not _MISSING and loss is None) or (coverage is not None and coverage <= 0)
+    )
+    if not unscored:
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            unscored = True
+        else:
+            unscored = not math.isfinite(number)
+    if unscored:
+        return mark_safe(UNSCORED_HTML)
+    if percent:
+        return f"{round(number * 100)}%"
+    return fixed(number, digits)
+
+
+@register.simple_tag
+def column(key, label):
+    """A column header's text with its explanation as a tooltip and a link to the help page's section:
+    ``{% column "relative" "Relative" %}`` (texts in forecasting/scoring/columns.py)."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    from forecasting.scoring.columns import COLUMNS
+
+    text, anchor = COLUMNS[key]
+    return format_html('<abbr class="col-help" title="{}">{}</abbr><a class="col-help-link" href="{}#{}" '
+                       'aria-label="What is {}?">?</a>', text, label, reverse("scoring:help"), anchor, label)

@@ -13,7 +13,7 @@ from assets.errors import StateError, ValidationError
 from markets import lmsr
 from markets.models import Account, LedgerTransaction, Market, PricePoint, Question
 from markets.services.ledger import Posting, house_ensure_endowment, issuer_account, lock_accounts, record
-from markets.units import points_text
+from markets.units import shown, points_text
 
 MIN_LIQUIDITY = 1.0
 MAX_LIQUIDITY = 100_000.0
@@ -27,11 +27,12 @@ def default_buckets() -> int:
 
 def _parse_liquidity(b) -> float:
     if isinstance(b, bool) or not isinstance(b, Real):
-        raise ValidationError(f"b must be a number of points, got {b!r}.", field="b")
+        raise ValidationError(f"The liquidity b must be a number of points (you entered {shown(b)}).", field="b")
     value = float(b)
     if not math.isfinite(value) or not (MIN_LIQUIDITY <= value <= MAX_LIQUIDITY):
         raise ValidationError(
-            f"b must be between {MIN_LIQUIDITY:g} and {MAX_LIQUIDITY:,.0f} points, got {b!r}.", field="b"
+            f"The liquidity b must be between {MIN_LIQUIDITY:g} and {MAX_LIQUIDITY:,.0f} points (you entered {shown(b)}).",
+            field="b",
         )
     return value
 
@@ -51,9 +52,10 @@ def _parse_buckets(question: Question, buckets) -> int:
     if buckets is None:
         return default_buckets()
     if isinstance(buckets, bool) or not isinstance(buckets, int):
-        raise ValidationError(f"buckets must be a whole number, got {buckets!r}.", field="buckets")
+        raise ValidationError(f"The number of buckets must be a whole number (you entered {shown(buckets)}).",
+                              field="buckets")
     if not MIN_BUCKETS <= buckets <= MAX_BUCKETS:
-        raise ValidationError(f"buckets must be between {MIN_BUCKETS} and {MAX_BUCKETS}, got {buckets}.",
+        raise ValidationError(f"The number of buckets must be between {MIN_BUCKETS} and {MAX_BUCKETS} (you entered {buckets}).",
                               field="buckets")
     return buckets
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from assets.errors import StateError, ValidationError
 from markets.choices import option_index
+from markets.units import shown
 from markets.models import Question
 from markets.services.date_questions import date_outcome_validate
 from markets.services.questions import KNOWN_AT_FUTURE_TOLERANCE, question_close
@@ -72,7 +73,7 @@ def outcome_validate(*, question: Question, outcome) -> float:
         return float(option_index(question.options or [], outcome, field="outcome"))
     if isinstance(outcome, bool) or not isinstance(outcome, Real) or not math.isfinite(float(outcome)):
         allowed = "1 (yes) or 0 (no)" if question.is_binary else f"a finite number in {question.unit or 'the question units'}"
-        raise ValidationError(f"outcome must be {allowed} (got {outcome!r}).", field="outcome")
+        raise ValidationError(f"The outcome must be {allowed} (you entered {shown(outcome)}).", field="outcome")
     value = float(outcome)
     if question.is_binary:
         if value not in (0.0, 1.0):

@@ -31,7 +31,7 @@ from markets import lmsr
 from markets.buckets import outcome_labels
 from markets.models import Account, LedgerTransaction, Market, Position, PricePoint, Trade
 from markets.services.ledger import Posting, account_for_user, record
-from markets.units import MILLI, milli_to_decimal, parse_milli, parse_price, points_text
+from markets.units import MILLI, milli_to_decimal, parse_milli, parse_price, points_text, shown
 
 MAX_TRADE_SHARES = 10_000_000
 MAX_TRADE_POINTS = 10_000_000
@@ -77,7 +77,7 @@ def _parse_outcome(market: Market, outcome) -> int:
     else:
         allowed = f"a bucket index from 0 to {market.n - 1}"
     if isinstance(outcome, bool) or not isinstance(outcome, int) or not 0 <= outcome < len(labels):
-        raise ValidationError(f"outcome must be {allowed}, got {outcome!r}.", field="outcome")
+        raise ValidationError(f"Choose an outcome: {allowed}.", field="outcome")
     return outcome
 
 
@@ -101,17 +101,20 @@ def _parse_request(
     *, side: str, shares, budget, max_price, min_price
 ) -> tuple[int | None, int | None, Decimal | None, Decimal | None]:
     if side not in (BUY, SELL):
-        raise ValidationError(f'side must be "buy" or "sell", got {side!r}.', field="side")
+        raise ValidationError(f'Choose "buy" or "sell" (you entered {shown(side)}).', field="side")
     if shares is None and budget is None:
-        raise ValidationError("Give shares (how many to buy or sell) or budget (points to spend).", field="shares")
+        raise ValidationError("Enter how many shares to buy or sell, or how many points to spend.", field="shares")
     if shares is not None and budget is not None:
-        raise ValidationError("Give either shares or budget, not both.", field="budget")
+        raise ValidationError("Enter either a number of shares or a budget in points, not both.", field="budget")
     if side == SELL and budget is not None:
-        raise ValidationError("A sale is by shares; budget is only for buying.", field="budget")
+        raise ValidationError("A sale is by a number of shares; a budget in points is only for buying.",
+                              field="budget")
     if side == SELL and max_price is not None:
-        raise ValidationError("max_price limits a buy; a sale takes min_price.", field="max_price")
+        raise ValidationError("A sale takes a minimum price (the least you accept per share), not a maximum.",
+                              field="max_price")
     if side == BUY and min_price is not None:
-        raise ValidationError("min_price limits a sale; a buy takes max_price.", field="min_price")
+        raise ValidationError("A buy takes a maximum price (the most you pay per share), not a minimum.",
+                              field="min_price")
     shares_ms = parse_milli(shares, field="shares", maximum=MAX_TRADE_SHARES) if shares is not None else None
     budget_mp = parse_milli(budget, field="budget", maximum=MAX_TRADE_POINTS) if budget is not None else None
     max_p = parse_price(max_price, field="max_price", low=0.001, high=1) if max_price is not None else None
@@ -144,20 +147,53 @@ def _price(market: Market, outcome: int, *, side: str, shares_ms: int | None, bu
     )
 
 
+def _limit_text(limit: Decimal) -> str:
+    """A limit as the trader typed it, with at least two decimals: 0.5 -> "0.50", 0.5125 -> "0.5125"."""
+    text = format(limit.normalize(), "f")
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
+def _price_text(price: float, limit: Decimal) -> str:
+    """A market price for a message: two decimals, or four when two would read as the limit itself."""
+    text = f"{price:.2f}"
+    return f"{price:.4f}" if text == _limit_text(limit) else text
+
+
 def _check_limits(quote: TradeQuote, *, max_price: Decimal | None, min_price: Decimal | None) -> None:
+    """Refuse a trade whose average price crosses its limit, saying why in words.
+
+    The limit is on the AVERAGE price, which includes the trade's own price impact, so a limit can be crossed
+    with nobody else trading (buying 10 YES at 0.50 averages 0.5125). The message says "the price is now ..."
+    only when the price before this trade is already past the limit, i.e. it moved since the trader set it;
+    otherwise it says that the trade itself moves the price and what to do about it.
+    """
     # Exact integer-and-decimal comparison: cash (milli-points) against price x shares (milli-shares).
-    if max_price is not None and Decimal(quote.cash) > max_price * quote.shares:
-        raise StateError(
-            f"The average price would be {quote.average_price:.4f}, above your max_price {max_price}; "
-            "the price has moved. Get a new quote.",
-            field="max_price", code="price_limit",
-        )
-    if min_price is not None and Decimal(quote.cash) < min_price * quote.shares:
-        raise StateError(
-            f"The average price would be {quote.average_price:.4f}, below your min_price {min_price}; "
-            "the price has moved. Get a new quote.",
-            field="min_price", code="price_limit",
-        )
+    buy_crossed = max_price is not None and Decimal(quote.cash) > max_price * quote.shares
+    sell_crossed = min_price is not None and Decimal(quote.cash) < min_price * quote.shares
+    if not (buy_crossed or sell_crossed):
+        return
+    limit = max_price if buy_crossed else min_price
+    before = quote.price_before[quote.outcome]
+    after = quote.price_after[quote.outcome]
+    shares = milli_to_decimal(quote.shares)
+    if buy_crossed:
+        if Decimal(str(before)) > limit:
+            message = (f"The price is now {_price_text(before, limit)}, above the limit of {_limit_text(limit)} you "
+                       "set; review the new quote.")
+        else:
+            message = (f"Buying {shares} shares would cost {quote.average_price:.4f} per share on average, "
+                       f"above the limit of {_limit_text(limit)} you set: your purchase itself moves the price from "
+                       f"{before:.2f} to {after:.2f}. Buy fewer shares or raise the limit.")
+        raise StateError(message, field="max_price", code="price_limit")
+    if Decimal(str(before)) < limit:
+        message = (f"The price is now {_price_text(before, limit)}, below the limit of {_limit_text(limit)} you set; "
+                   "review the new quote.")
+    else:
+        message = (f"Selling {shares} shares would pay {quote.average_price:.4f} per share on average, "
+                   f"below the limit of {_limit_text(limit)} you set: your sale itself moves the price from "
+                   f"{before:.2f} to {after:.2f}. Sell fewer shares or lower the limit.")
+    raise StateError(message, field="min_price", code="price_limit")
 
 
 def _check_funds(quote: TradeQuote, *, balance: int, owned: int) -> None:

@@ -145,6 +145,9 @@
         plugins: {
           legend: { position: "bottom", labels: labels },
           tooltip: { callbacks: { label: opts.label } },
+          // Fill each band while its dataset is drawn, inside that dataset's clip (the chart area): drawn before
+          // all datasets, the 10-90% band of a log axis spilled below the x axis.
+          filler: { drawTime: "beforeDatasetDraw" },
         },
       },
     });
@@ -189,9 +192,9 @@
     var datasets = [];
     if (rows.length) {
       datasets.push({ label: "10th percentile", data: line("q10"), borderColor: "transparent", backgroundColor: COLORS.band,
-        stepped: true, pointRadius: 0, fill: false });
+        stepped: true, pointRadius: 0, fill: false, clip: 0 });
       datasets.push({ label: "10–90% range", data: line("q90"), borderColor: "transparent", backgroundColor: COLORS.band,
-        stepped: true, pointRadius: 0, fill: "-1" });
+        stepped: true, pointRadius: 0, fill: "-1", clip: 0 });
       datasets.push({ label: "Community median", data: line("q50"), borderColor: COLORS.median, backgroundColor: COLORS.median,
         stepped: true, pointRadius: 0, pointHitRadius: 6, borderWidth: 2 });
     }
@@ -201,8 +204,9 @@
         backgroundColor: COLORS.mine, pointRadius: 5, showLine: false });
     }
     return historyChart(canvas, data, datasets, {
-      y: { type: data.log_scale ? "logarithmic" : "linear", title: { display: !!data.unit, text: data.unit },
-           ticks: valueTicks(data.log_scale) },
+      // The reported quantiles lie within the range (at the bound when beyond it): the axis is the range.
+      y: { type: data.log_scale ? "logarithmic" : "linear", min: data.range_min, max: data.range_max,
+           title: { display: !!data.unit, text: data.unit }, ticks: valueTicks(data.log_scale) },
       legendFilter: function (item) { return item.text !== "10th percentile"; },
       label: function (ctx) {
         var mark = ctx.raw && ctx.raw.beyond ? BEYOND_MARKS[ctx.raw.beyond] || "" : "";

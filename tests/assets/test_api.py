@@ -10,6 +10,14 @@ from assets.demo import assets_demo_load
 from assets.models import AssetAlias, CompanyAlias, NewsItem, Trial, TrialEvent
 from tests import factories
 
+from assets.demo_clock import calendar_on
+
+# The demo's story is dated from the day it is loaded (assets/demo_clock.py).
+DEMO = calendar_on(dt.datetime.now(dt.timezone.utc).date())
+TOPLINE = DEMO.topline.isoformat()
+READOUT = f"medical conference, {DEMO.questions_close.year}"
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -93,7 +101,7 @@ def test_trial_detail_by_nct_id_or_acronym_ignoring_case(api_client, demo, ident
     assert data["status"] == "active_not_recruiting"
     assert data["sponsor"]["slug"] == "bristol-myers-squibb"
     assert data["assets"] == ["mezigdomide"]
-    assert data["expected_readout"] == "medical conference, 2026"
+    assert data["expected_readout"] == READOUT
     assert [(a["name"], a["role"]) for a in data["arms"]] == [("MeziKd", "experimental"), ("Kd", "control")]
     assert [(e["code"], e["kind"]) for e in data["endpoints"]] == [
         ("PFS", "primary"),
@@ -102,10 +110,10 @@ def test_trial_detail_by_nct_id_or_acronym_ignoring_case(api_client, demo, ident
         ("MRD", "key_secondary"),
         ("HRQOL", "key_secondary"),
     ]
-    topline = NewsItem.objects.get(date=dt.date(2026, 3, 9))
+    topline = NewsItem.objects.get(date=DEMO.topline)
     assert data["events"] == [
         {
-            "date": "2026-03-09",
+            "date": TOPLINE,
             "date_precision": "day",
             "kind": "topline",
             "description": "primary endpoint met",
@@ -167,7 +175,7 @@ def test_news_items_carry_linked_ids(api_client, demo):
     data = get(api_client, "/api/v1/news/", {"trial": "SUCCESSOR-2"})
     assert len(data["results"]) == 1
     item = data["results"][0]
-    assert item["date"] == "2026-03-09"
+    assert item["date"] == TOPLINE
     assert item["trials"] == [Trial.objects.get(acronym="SUCCESSOR-2").pk]
     assert len(item["assets"]) == 3
     assert len(item["companies"]) == 1
@@ -176,13 +184,13 @@ def test_news_items_carry_linked_ids(api_client, demo):
 @pytest.mark.parametrize(
     "params, expected_dates",
     [
-        ({}, ["2026-03-09", "2023-06-05"]),
-        ({"date_after": "2024-01-01"}, ["2026-03-09"]),
+        ({}, [TOPLINE, "2023-06-05"]),
+        ({"date_after": "2024-01-01"}, [TOPLINE]),
         ({"date_before": "2024-01-01"}, ["2023-06-05"]),
-        ({"date_after": "2026-03-09", "date_before": "2026-03-09"}, ["2026-03-09"]),
+        ({"date_after": TOPLINE, "date_before": TOPLINE}, [TOPLINE]),
         ({"asset": "ciltacabtagene-autoleucel"}, ["2023-06-05"]),
         ({"trial": "nct04181827"}, ["2023-06-05"]),
-        ({"company": "bristol-myers-squibb"}, ["2026-03-09"]),
+        ({"company": "bristol-myers-squibb"}, [TOPLINE]),
         ({"trial": "NCT00000000"}, []),
     ],
 )

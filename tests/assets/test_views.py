@@ -14,6 +14,14 @@ from assets.demo import assets_demo_load
 from assets.models import AssetAlias, Trial, TrialEvent
 from tests import factories
 
+from assets.demo_clock import calendar_on
+
+# The demo's story is dated from the day it is loaded (assets/demo_clock.py).
+DEMO = calendar_on(dt.datetime.now(dt.timezone.utc).date())
+TOPLINE = DEMO.topline.isoformat()
+READOUT = f"medical conference, {DEMO.questions_close.year}"
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -61,7 +69,7 @@ def test_asset_page_shows_profile_trials_commentary_and_news(client, demo):
         "SUCCESSOR-1",
         "Phase 3",
         "Active, not recruiting",
-        "medical conference, 2026",
+        READOUT,
         "Development Program Significance",
         "Medical Significance",
         "Commercial Significance",
@@ -121,10 +129,10 @@ def test_trial_page_shows_design_endpoints_and_timeline(client, demo):
         "MRD",
         "HRQOL",
         "lenalidomide",
-        "medical conference, 2026",
+        READOUT,
         "Topline",
         "primary endpoint met",
-        "2026-03-09",  # machine-readable date of the topline
+        TOPLINE,  # machine-readable date of the topline
         "No results reported yet.",
     ]:
         assert fact in html, fact

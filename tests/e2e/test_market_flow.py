@@ -62,7 +62,7 @@ def test_buy_yes_updates_balance_and_position(live_server, page, demo_market, am
     screenshot(page, "market-quote")
 
     page.click("#market button[type=submit]")
-    page.wait_for_url(re.compile(r"/questions/.+#market$"))
+    page.wait_for_url(re.compile(r"/questions/.+#trade$"))
     assert "Bought 10.000 YES shares for 5.125 points" in page.locator(".messages").inner_text()
     assert page.get_by_test_id("market-balance").inner_text() == "994.875"
     assert page.get_by_test_id("market-position-1").inner_text() == "10.000"

@@ -96,7 +96,7 @@ def test_a_readout_halts_the_question_at_once_and_confirming_shows_the_outcome(l
     assert forecaster.locator("input[name=percent]").count() == 0
     trader_tab.fill("#market input[name=amount]", "50")
     trader_tab.click("#market button[type=submit]")
-    trader_tab.wait_for_url(re.compile(r"#market$"))
+    trader_tab.wait_for_url(re.compile(r"#trade$"))
     assert "answer is pending" in trader_tab.locator(".messages").inner_text().lower()
     assert trader_tab.get_by_test_id("market-position-1").inner_text() == "0.000"
     forecaster.goto(question_url)

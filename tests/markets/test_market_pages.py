@@ -72,7 +72,7 @@ def test_buying_yes_through_the_form_updates_balance_and_position(db, trader_bro
     response = trader_browser.post(f"/markets/{binary_market.pk}/trade/",
                                    {"side": "buy", "outcome": "1", "amount": "10", "amount_kind": "shares"})
     assert response.status_code == 302
-    assert response["Location"] == f"{binary_market.question.get_absolute_url()}#market"
+    assert response["Location"] == f"{binary_market.question.get_absolute_url()}#trade"
     assert balance(trader) == 994_875
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert messages == ["Bought 10.000 YES shares for 5.125 points. Your balance is 994.875 points."]
@@ -94,11 +94,11 @@ def test_the_form_sells_and_buys_with_a_budget(db, trader_browser, binary_market
     "form, text",
     [
         ({"side": "buy", "outcome": "1", "amount": "", "amount_kind": "shares"}, "Enter how many shares"),
-        ({"side": "buy", "outcome": "1", "amount": "abc", "amount_kind": "shares"}, "shares must be a number"),
+        ({"side": "buy", "outcome": "1", "amount": "abc", "amount_kind": "shares"}, "Enter the number of shares as a number"),
         ({"side": "buy", "outcome": "", "amount": "1", "amount_kind": "shares"}, "Choose an outcome"),
         ({"side": "sell", "outcome": "1", "amount": "1", "amount_kind": "shares"}, "You own 0.000 shares"),
         ({"side": "buy", "outcome": "1", "amount": "99999", "amount_kind": "shares"}, "Not enough points"),
-        ({"side": "buy", "outcome": "1", "amount": "10", "amount_kind": "shares", "limit": "0.5"}, "max_price"),
+        ({"side": "buy", "outcome": "1", "amount": "10", "amount_kind": "shares", "limit": "0.5"}, "above the limit of 0.50 you set"),
     ],
 )
 def test_form_errors_come_back_as_messages(db, trader_browser, binary_market, trader, form, text):
@@ -145,6 +145,8 @@ def test_the_market_leaderboard_page(db, binary_market, trader, other_trader, dj
     with django_assert_max_num_queries(8):
         html = Client().get("/markets/leaderboard/").content.decode()
     assert "Market leaderboard" in html and trader.profile.name in html
+    # Names link to the trader's profile (two "UX Tester" rows must not look alike; names are unique too).
+    assert f'<a href="/users/{trader.username}/">{trader.profile.name}</a>' in html
 
 
 @pytest.mark.parametrize(
@@ -155,4 +157,4 @@ def test_the_market_leaderboard_page(db, binary_market, trader, other_trader, dj
 def test_the_form_goes_back_only_to_a_local_next(db, trader_browser, binary_market, next_url, expected):
     response = trader_browser.post(f"/markets/{binary_market.pk}/trade/",
                                    {"outcome": "1", "amount": "1", "next": next_url})
-    assert response["Location"] == (expected or f"{binary_market.question.get_absolute_url()}#market")
+    assert response["Location"] == (expected or f"{binary_market.question.get_absolute_url()}#trade")

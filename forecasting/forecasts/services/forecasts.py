@@ -32,6 +32,7 @@ from forecasting.forecasts.services.community import (
     community_active_set_load, community_state_lock, community_state_save,
 )
 from markets.models import Question
+from markets.units import shown
 
 MAX_RATIONALE_LENGTH = 4000
 MAX_BULK_ITEMS = 500
@@ -55,29 +56,31 @@ def _kind(question: Question) -> str:
 def _parse_probability(raw, *, field: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, Real):
         raise ValidationError(
-            f"{field} must be a number between 0.001 and 0.999 (got {raw!r}).", field=field
+            f"The probability must be a number between 0.001 and 0.999 (you entered {shown(raw)}).", field=field
         )
     value = float(raw)
     if not math.isfinite(value) or not (0.001 <= value <= 0.999):
-        raise ValidationError(f"{field} must be between 0.001 and 0.999 (got {raw!r}).", field=field)
+        raise ValidationError(
+            f"The probability must be between 0.001 and 0.999 (you entered {shown(raw)}).", field=field
+        )
     return value
 
 
 def _parse_quantiles(raw, *, field: str) -> dict[float, float]:
     if not isinstance(raw, dict) or not raw:
         raise ValidationError(
-            f'{field} must be an object mapping levels to values, e.g. {{"0.1": 4, "0.5": 6, "0.9": 9}}.', field=field
+            'The quantiles must map levels to values, e.g. {"0.1": 4, "0.5": 6, "0.9": 9}.', field=field
         )
     parsed = {}
     for key, value in raw.items():
         try:
             level = float(key)
         except (TypeError, ValueError):
-            raise ValidationError(f"{field}: level {key!r} is not a number between 0 and 1.", field=field) from None
+            raise ValidationError(f"Quantile level {shown(key)} is not a number between 0 and 1.", field=field) from None
         if not math.isfinite(level) or not 0 < level < 1:
-            raise ValidationError(f"{field}: level {key!r} must be strictly between 0 and 1.", field=field)
+            raise ValidationError(f"Quantile level {shown(key)} must be strictly between 0 and 1.", field=field)
         if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
-            raise ValidationError(f"{field}: the value for level {key} must be a finite number.", field=field)
+            raise ValidationError(f"The value for quantile level {key} must be a number.", field=field)
         parsed[level] = float(value)
     return parsed
 
@@ -156,11 +159,11 @@ def _clean_rationale(rationale, *, field: str = "rationale") -> str:
     if rationale is None:
         return ""
     if not isinstance(rationale, str):
-        raise ValidationError("rationale must be text.", field=field)
+        raise ValidationError("The rationale must be text.", field=field)
     # NUL and lone surrogates: PostgreSQL cannot store them (the pages' form and other callers reach here too).
     rationale = validate_text(rationale, field=field).strip()
     if len(rationale) > MAX_RATIONALE_LENGTH:
-        raise ValidationError(f"rationale must be at most {MAX_RATIONALE_LENGTH} characters.", field=field)
+        raise ValidationError(f"The rationale can be at most {MAX_RATIONALE_LENGTH:,} characters.", field=field)
     return rationale
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from forecasting.forecasts.services.forecasts import forecast_create
 from forecasting.models import Forecast, ForecasterQuestion
-from forecasting.questions import pages
+from forecasting.questions import display, pages
 from markets.models import Question
 from markets.services import question_close, question_create
 from tests import factories
@@ -90,7 +90,7 @@ def staff_logged_in(client, staff_user):
     [(0.35, "35%"), (0.355, "35.5%"), (0.001, "0.1%"), (0.999, "99.9%"), (0.5, "50%"), (None, "")],
 )
 def test_format_percent(p, text):
-    assert pages.format_percent(p) == text
+    assert display.format_percent(p) == text
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_format_percent(p, text):
      (float("inf"), "months", "above the range"), (float("-inf"), "", "below the range"), (None, "x", "")],
 )
 def test_format_number(x, unit, text):
-    assert pages.format_number(x, unit) == text
+    assert display.format_number(x, unit) == text
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def test_posting_the_binary_form_creates_a_forecast_and_redirects(logged_in, bin
     assert forecast.rationale == "The topline was strong."
     page = logged_in.get(url).content.decode()
     assert "Your forecast is saved." in page
-    assert "Your forecast history" in page and "The topline was strong." in page
+    assert "Your forecasts<" in page and "The topline was strong." in page
     assert 'name="percent" value="35"' in page  # the form starts from the current forecast
 
 
@@ -355,11 +355,10 @@ def test_binary_form_accepts_the_edges_of_the_allowed_range(logged_in, binary_qu
 @pytest.mark.parametrize(
     "percent, message",
     [
-        ("150", "probability must be between 0.001 and 0.999: enter a percentage between 0.1 and 99.9 "
-                "(you entered 150)."),
-        ("0.05", "probability must be between 0.001 and 0.999"),
-        ("100", "probability must be between 0.001 and 0.999"),
-        ("-5", "probability must be between 0.001 and 0.999"),
+        ("150", "Enter a probability between 0.1% and 99.9% (you entered 150%)."),
+        ("0.05", "Enter a probability between 0.1% and 99.9% (you entered 0.05%)."),
+        ("100", "Enter a probability between 0.1% and 99.9%"),
+        ("-5", "Enter a probability between 0.1% and 99.9%"),
         ("abc", "Enter your probability as a number of percent"),
         ("nan", "Enter your probability as a number of percent"),
         ("", "Enter your probability as a percentage"),
@@ -371,7 +370,7 @@ def test_invalid_binary_input_rerenders_with_the_error_under_the_field_and_store
     response = logged_in.post(binary_question.get_absolute_url(), {"percent": percent, "rationale": "keep me"})
     assert response.status_code == 400
     html = response.content.decode()
-    errors = re.search(r'<ul class="field-errors" id="id_percent_errors" role="alert">(.*?)</ul>', html, re.S)
+    errors = re.search(r'<ul class="field-errors" id="id_percent_error" role="alert">(.*?)</ul>', html, re.S)
     assert errors and message in errors.group(1)
     if percent:
         assert f'value="{percent}"' in html  # what was typed is kept
@@ -382,7 +381,7 @@ def test_invalid_binary_input_rerenders_with_the_error_under_the_field_and_store
 def test_rationale_too_long_is_an_inline_error(logged_in, binary_question):
     response = logged_in.post(binary_question.get_absolute_url(), {"percent": "35", "rationale": "x" * 4001})
     assert response.status_code == 400
-    assert "id_rationale_errors" in response.content.decode()
+    assert "id_rationale_error" in response.content.decode()
     assert not Forecast.objects.exists()
 
 
@@ -414,7 +413,7 @@ def test_numeric_quantiles_out_of_order_show_the_error_under_the_percentile(logg
     response = logged_in.post(numeric_question.get_absolute_url(), {"q10": "8", "q50": "4", "q90": "14"})
     assert response.status_code == 400
     html = response.content.decode()
-    errors = re.search(r'id="id_q50_errors" role="alert">(.*?)</ul>', html, re.S)
+    errors = re.search(r'id="id_q50_error" role="alert">(.*?)</ul>', html, re.S)
     assert errors and "must be greater than the 10th percentile (8)" in errors.group(1)
     assert 'value="8"' in html and 'value="4"' in html
     assert not Forecast.objects.exists()
@@ -587,7 +586,7 @@ def test_staff_create_numeric_question(staff_logged_in):
 def test_staff_form_shows_validation_errors_under_the_field(staff_logged_in, overrides, field, message):
     response = staff_logged_in.post(reverse("questions:new"), question_post_data(**overrides))
     assert response.status_code == 400
-    errors = re.search(rf'id="id_{field}_errors" role="alert">(.*?)</ul>', response.content.decode(), re.S)
+    errors = re.search(rf'id="id_{field}_error" role="alert">(.*?)</ul>', response.content.decode(), re.S)
     assert errors and message in errors.group(1)
     assert not Question.objects.exists()
 
@@ -597,7 +596,7 @@ def test_staff_form_never_shows_generic_constraint_messages(staff_logged_in):
     response = staff_logged_in.post(reverse("questions:new"), data)
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Constraint" not in html and "id_resolution_criteria_errors" in html and "id_open_time_errors" in html
+    assert "Constraint" not in html and "id_resolution_criteria_error" in html and "id_open_time_error" in html
     assert not Question.objects.exists()
 
 

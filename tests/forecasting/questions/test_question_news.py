@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from assets.selectors import news_about
-from forecasting.questions.pages import QUESTION_PAGE_NEWS
+from forecasting.questions.detail import QUESTION_PAGE_NEWS
 from tests import factories
 
 pytestmark = pytest.mark.django_db
