@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         # Notification deliveries (off, app, email, digest) and kinds (docs/notifications.md).
         "NotificationDeliveryEnum": "forecasting.notifications.models.Delivery",
         "NotificationKindEnum": "forecasting.notifications.models.Kind",
+        # Forecast rows (and conditional forecast rows): a forecast or a withdrawal.
+        "ForecastKindEnum": "forecasting.forecasts.models.Forecast.Kind",
     },
 }
 

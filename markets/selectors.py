@@ -352,6 +352,7 @@ def market_panel_context(*, question: Question, user) -> dict:
                          .order_by("created_at", "pk"))
     if question.is_multiple_choice:
         chart = {"kind": "multiple_choice", "labels": labels, "prices": [round(p, 6) for p in prices]}
+        chart_table = None  # the chart draws the prices table above it
     elif question.is_binary:
         chart = {
             "kind": "binary",

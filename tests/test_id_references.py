@@ -65,10 +65,8 @@ def pages_for(world, who: str) -> dict[str, str]:
     return pages
 
 
-# Pages built on templates/questions/includes/field.html, which belongs to the question-page layout branch: its help
-# text has no id, so Django's aria-describedby="<id>_helptext" dangles. The fix (one line, for the integrator):
-#   <p class="help" id="{{ field.auto_id }}_helptext">{{ field.help_text }}</p>
-# These stay strict (xfail strict): once the fix lands they pass, and the marks must go.
+# Pages built on templates/questions/includes/field.html (forms for forecasters and staff): their help texts and
+# errors carry the ids Django's aria-describedby names (<id>_helptext, <id>_error).
 QUESTION_FIELD_PAGES = {"binary question", "numeric question", "new question", "edit question"}
 
 
@@ -94,7 +92,6 @@ def test_every_id_reference_resolves(world, who):
     check(world, who, pages if who == "anonymous" else pages - QUESTION_FIELD_PAGES)  # no forms for anonymous
 
 
-@pytest.mark.xfail(strict=True, reason="templates/questions/includes/field.html: help text without id (see above)")
 @pytest.mark.parametrize("who", ["forecaster", "staff"])
 def test_every_id_reference_resolves_on_the_question_pages(world, who):
     check(world, who, QUESTION_FIELD_PAGES)

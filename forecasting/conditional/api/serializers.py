@@ -92,7 +92,7 @@ class BulkOutSerializer(serializers.Serializer):
     forecasts = ConditionalForecastSerializer(many=True)
 
 
-class CommunityPointSerializer(serializers.ModelSerializer):
+class ConditionalCommunityPointSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConditionalCommunityPoint
         fields = ["created_at", "forecaster_count", "yes_median", "yes_extremized", "no_median", "no_extremized"]

@@ -114,17 +114,17 @@ class PairWithdrawView(APIView):
 
 class PairCommunityView(GenericAPIView):
     permission_classes = [permissions.AllowAny]
-    serializer_class = s.CommunityPointSerializer
+    serializer_class = s.ConditionalCommunityPointSerializer
     filter_backends = []
 
     @extend_schema(summary="The crowd on each branch over time", tags=TAGS,
-                   responses={200: s.CommunityPointSerializer(many=True), 404: ERRORS[404]})
+                   responses={200: s.ConditionalCommunityPointSerializer(many=True), 404: ERRORS[404]})
     def get(self, request, pk):
         pair = _pair(request, pk)
         if not selectors.pair_revealed(pair):
             raise NotFound("The community forecast of this pair is hidden until both questions reveal theirs.")
         page = self.paginate_queryset(selectors.pair_community_points(pair=pair))
-        return self.get_paginated_response(s.CommunityPointSerializer(page, many=True).data)
+        return self.get_paginated_response(s.ConditionalCommunityPointSerializer(page, many=True).data)
 
 
 class PairScoresView(APIView):

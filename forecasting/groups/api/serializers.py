@@ -79,7 +79,7 @@ class GroupReadoutInSerializer(serializers.Serializer):
     results = ResultInSerializer(many=True, help_text="Every reported figure, e.g. the PFS hazard ratio.")
 
 
-class ProposalSerializer(serializers.ModelSerializer):
+class GroupProposalSerializer(serializers.ModelSerializer):
     question_title = serializers.CharField(source="question.title")
 
     class Meta:
@@ -89,7 +89,7 @@ class ProposalSerializer(serializers.ModelSerializer):
 
 class GroupReadoutOutSerializer(serializers.Serializer):
     readouts = serializers.ListField(child=serializers.IntegerField())
-    proposals = ProposalSerializer(many=True)
+    proposals = GroupProposalSerializer(many=True)
 
 
 class FailedSerializer(serializers.Serializer):
@@ -98,5 +98,5 @@ class FailedSerializer(serializers.Serializer):
 
 
 class ConfirmOutSerializer(serializers.Serializer):
-    confirmed = ProposalSerializer(many=True)
+    confirmed = GroupProposalSerializer(many=True)
     failed = FailedSerializer(many=True)

@@ -107,7 +107,7 @@ def test_the_staff_form_shows_option_errors_under_the_field(client, staff_user, 
     client.force_login(staff_user)
     response = client.post(reverse("questions:new"), question_post_data(type="multiple_choice", options=options))
     assert response.status_code == 400
-    errors = re.search(r'id="id_options_errors" role="alert">(.*?)</ul>', response.content.decode(), re.S)
+    errors = re.search(r'id="id_options_error" role="alert">(.*?)</ul>', response.content.decode(), re.S)
     assert errors and message in errors.group(1)
     assert not Question.objects.exists()
 

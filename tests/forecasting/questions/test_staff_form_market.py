@@ -56,7 +56,7 @@ def test_bad_liquidity_is_a_400_under_the_field_and_creates_nothing(staff_logged
     response = staff_logged_in.post(reverse("questions:new"), question_post_data(open_market="on", market_b=b))
     assert response.status_code == 400
     html = response.content.decode().replace("&#x27;", "\u2019").replace("&rsquo;", "\u2019")
-    errors = html.split('id="id_market_b_errors"')[1].split("</ul>")[0]
+    errors = html.split('id="id_market_b_error"')[1].split("</ul>")[0]
     assert message in errors.replace("\u2019", "\u2019")
     assert not Question.objects.exists() and not Market.objects.exists()
 
@@ -65,7 +65,7 @@ def test_buckets_on_a_binary_question_are_refused_and_nothing_is_saved(staff_log
     response = staff_logged_in.post(reverse("questions:new"),
                                     question_post_data(open_market="on", market_b="100", market_buckets="5"))
     assert response.status_code == 400
-    errors = response.content.decode().split('id="id_market_buckets_errors"')[1].split("</ul>")[0]
+    errors = response.content.decode().split('id="id_market_buckets_error"')[1].split("</ul>")[0]
     assert "binary question" in errors and "two outcomes" in errors
     assert not Question.objects.exists()
 
