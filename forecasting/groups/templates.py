@@ -127,7 +127,8 @@ def trial_template_specs(trial: Trial, *, close_time: dt.datetime, now: dt.datet
             "presentation?", metric=M.DISCLOSED, comparator="==", threshold=1.0,
             what="YES if the first presentation gives the MRD-negativity rate of each arm; NO otherwise.",
         ))
-    specs += _meeting_and_date(trial, close_time=close_time, now=now)
+    specs += _meeting_and_date(trial, close_time=close_time, now=now,
+                               primary=primaries[0] if primaries else None)
     return specs
 
 
@@ -136,15 +137,34 @@ def _versus(arms: dict) -> str:
     return f" ({exp.name} versus {ctl.name})" if exp and ctl else ""
 
 
-def _meeting_and_date(trial: Trial, *, close_time: dt.datetime, now: dt.datetime) -> list[MemberSpec]:
+def _meeting_label(meeting: Meeting) -> str:
+    """"ASH 2026": what a readout's source names (markets.choices.choice_from_source proposes the option whose words
+    all appear in the source, e.g. "ASH 2026, LBA-1"); the full name goes into the description."""
+    return f"{meeting.series} {meeting.start_date.year}" if meeting.series else meeting.name
+
+
+def _meeting_and_date(trial: Trial, *, close_time: dt.datetime, now: dt.datetime,
+                      primary: TrialEndpoint | None) -> list[MemberSpec]:
+    """The which-meeting and when members, bound to the primary endpoint's "met endpoint" readout when the trial has
+    a primary endpoint, so the readout that answers the primary endpoint also proposes the meeting (from its source)
+    and the date (from its known_at) with the rest of the group."""
     name, specs = trial.name, []
-    meetings = list(Meeting.objects.filter(start_date__gte=now.date(), start_date__lt=close_time.date())
-                    .order_by("start_date", "name")[:MAX_MEETING_OPTIONS])
+    binding = {"endpoint": primary.endpoint, "bound_metric": M.MET_ENDPOINT} if primary is not None else {}
+    meetings, labels = [], set()
+    for meeting in Meeting.objects.filter(start_date__gte=now.date(), start_date__lt=close_time.date()).order_by(
+            "start_date", "name"):
+        if _meeting_label(meeting).casefold() not in labels:
+            labels.add(_meeting_label(meeting).casefold())
+            meetings.append(meeting)
+        if len(meetings) == MAX_MEETING_OPTIONS:
+            break
     if meetings:
-        options = [m.name for m in meetings] + ["None of these before the question closes"]
+        options = [_meeting_label(m) for m in meetings] + ["None of these before the question closes"]
         specs.append(MemberSpec("which_meeting", {
             "type": "multiple_choice", "title": f"At which meeting will {name} first present its results?",
-            "options": options,
+            "options": options, **binding,
+            "description": "The options: " + "; ".join(
+                f"{_meeting_label(m)}: {m.name}, from {m.start_date:%d %b %Y}" for m in meetings) + ".",
             "resolution_criteria": _criteria(trial, "Resolves to the meeting where the results are first "
                                                     "presented (a late-breaking session counts); the last option if "
                                                     "none of them, including a press release or paper first."),
@@ -153,7 +173,7 @@ def _meeting_and_date(trial: Trial, *, close_time: dt.datetime, now: dt.datetime
     end = dt.datetime(close_time.year, close_time.month, close_time.day, tzinfo=dt.timezone.utc)
     if end > day:
         specs.append(MemberSpec("when", {
-            "type": "date", "title": f"When will {name} first present its results?",
+            "type": "date", "title": f"When will {name} first present its results?", **binding,
             "range_min": day.timestamp(), "range_max": (end + dt.timedelta(days=365)).timestamp(),
             "open_upper_bound": True,
             "resolution_criteria": _criteria(trial, "Resolves to the date (UTC) on which efficacy figures of the "

@@ -32,10 +32,10 @@ COLUMNS = {
                  "calibration"),
     "beat_base_rate": ("On how many of the questions where the base-rate reference forecaster was scored your "
                        "Brier/CRPS beat the base rate's.", "base-rate"),
-    "realised": ("Profit that is final: sales (proceeds minus the average cost of the shares sold) and settled or "
-                 "refunded markets, in points.", "market"),
-    "unrealised": ("Shares still held in unsettled markets valued at today's prices, minus what they cost, in "
+    "realised": ("Profit that is final: for each sale, what you received minus what the sold shares cost, plus "
+                 "the results of settled and refunded markets, in points.", "market"),
+    "unrealised": ("Value minus cost basis of the shares you still hold in unsettled markets, at today's prices, in "
                    "points. Not final until the market settles.", "market"),
-    "profit": ("Realised profit from settled markets plus open positions valued at today's prices, in points.",
+    "profit": ("Realised plus unrealised profit, in points.",
                "market"),
 }

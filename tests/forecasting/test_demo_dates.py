@@ -24,12 +24,17 @@ def test_the_demo_loaded_on_any_day_has_open_questions_and_keeps_its_past_resolv
         now = timezone.now()
         accepting = list(Question.objects.filter_accepting_forecasts(at=now))
         assert len(accepting) >= 5
+        with_history = 0
         for question in accepting:
-            assert question.open_time < now < question.scheduled_close_time
+            assert question.open_time <= now < question.scheduled_close_time
             assert question.scheduled_close_time > now + dt.timedelta(days=300)  # a year to forecast, not a day
-            # Its demo forecasts and market history lie between its opening and now.
+            # Its demo forecasts and market history lie between its opening and now (the readout group's members
+            # published at load have none yet).
             times = list(Forecast.objects.filter(question=question).values_list("created_at", flat=True))
-            assert times and question.open_time <= min(times) and max(times) <= now
+            if times:
+                with_history += 1
+                assert question.open_time <= min(times) and max(times) <= now
+        assert with_history >= 5
         resolved = Question.objects.filter(status=Question.Status.RESOLVED)
         assert resolved.count() >= 4
         assert all(q.actual_close_time < now for q in resolved)

@@ -105,7 +105,7 @@ def test_the_pages_show_each_word_with_its_definition(db, binary_market, trader)
         ]:
             assert f"<dt>{word}</dt>" in html and definition in html, (word, html[:200])
     assert 'data-testid="portfolio-unrealised">+0.125<' in folio
-    assert "Unrealised profit</th>" in board and "Open positions</th>" not in board
+    assert ">Unrealised profit</abbr>" in board and "Open positions" not in board
     from tests.markets.test_market_pages import render_panel
 
     panel = render_panel(binary_market.question, trader)

@@ -194,7 +194,7 @@ def test_the_staff_form_creates_a_date_question_from_date_pickers(db, staff_user
 
 
 def test_the_resolution_email_words_the_outcome_as_a_date(date_question):
-    from forecasting.notifications.services import outcome_text
+    from forecasting.notifications.services.resolution import outcome_text
 
     question = question_resolve(question=date_question, outcome=date_axis.parse_date("2027-06-15"),
                                 known_at=timezone.now() - dt.timedelta(hours=1))

@@ -15,6 +15,7 @@ from forecasting.groups.services import (
 )
 from forecasting.groups.selectors import group_member_rows
 from forecasting.resolution.models import ProposedResolution
+from markets import date_axis
 from markets.models import Question
 from tests.forecasting.groups.helpers import successor_like_trial
 
@@ -98,7 +99,10 @@ def test_publish_all_is_atomic(generated):
 def test_one_readout_proposes_for_the_whole_group_and_confirm_resolves_it(generated, staff_user):
     group = group_publish(group=generated.group)
     known = timezone.now()  # after the members opened (publishing opened them now)
-    readouts = group_readout_enter(group=group, source="EHA 2026 late-breaker", known_at=known, created_by=staff_user,
+    members = _by_template(group)
+    meeting = members["which_meeting"].question.options[0]  # e.g. "ASH 2026": the source names it
+    readouts = group_readout_enter(group=group, source=f"{meeting}, late-breaking abstract", known_at=known,
+                                   created_by=staff_user,
                                    results=[
                                        {"endpoint": "PFS", "metric": "met_endpoint", "value": 1},
                                        {"endpoint": "PFS", "metric": "hazard_ratio", "value": 0.64, "ci_lower": 0.52,
@@ -110,10 +114,11 @@ def test_one_readout_proposes_for_the_whole_group_and_confirm_resolves_it(genera
                                    ])
     assert len(readouts) == 6
     proposals = {p.question_id: p.outcome for p in ProposedResolution.objects.filter(status="pending")}
-    members = _by_template(group)
     expect = {"primary_met_pfs": 1.0, "hr_below_0_6": 0.0, "hr_below_0_7": 1.0, "hr_below_0_8": 1.0,
               "hr_value": 0.64, "median_experimental": 15.2, "median_control": 9.1, "os_significant": 0.0,
-              "mrd_disclosed": 1.0}
+              "mrd_disclosed": 1.0,
+              # the meeting the source names (option 0) and the UTC day the figures became public
+              "which_meeting": 0.0, "when": date_axis.instant_to_day_seconds(known)}
     assert proposals == {members[t].question_id: v for t, v in expect.items()}
     result = group_proposals_confirm(group=group, actor=staff_user)
     assert not result.failed and len(result.confirmed) == len(expect)
@@ -156,7 +161,11 @@ def test_which_meeting_is_generated_once_multiple_choice_exists(trial):
     group = group_generate(trial=trial).group
     question = _by_template(group)["which_meeting"].question
     assert question.type == "multiple_choice"
-    assert question.options[0] == "EHA 2099 Congress" and question.options[-1].startswith("None of these")
+    assert "EHA 2099 Congress" in question.description and question.options[-1].startswith("None of these")
+    label = f"EHA {(timezone.now() + dt.timedelta(days=30)).year}"
+    assert label in question.options
+    # bound to the primary endpoint's readout: its source names the meeting
+    assert question.endpoint.code == "PFS" and question.bound_metric == "met_endpoint"
 
 
 @pytest.mark.skipif(not hasattr(Question.Type, "DATE"),
