@@ -2,8 +2,7 @@
 comments on a SUCCESSOR-2 question; Amira's bell count goes up and the notification shows the comment; staff resolve
 the question; Amira's e-mail has an absolute link that opens the resolved page.
 
-Bea's comment is created through the ORM and announced with the ``comment_posted`` signal, as the comments room does
-on commit (the comment form lives on the comments branch; after the merge this step can post through it)."""
+Bea posts her comment through the question page's comment form, in her own browser session."""
 import datetime as dt
 import re
 
@@ -13,7 +12,6 @@ from django.core import mail
 from django.utils import timezone
 
 from forecasting.discussion.models import Comment
-from forecasting.discussion.signals import comment_posted
 from forecasting.resolution.services.resolution import question_resolve_manual
 from markets.services import question_create
 from tests import factories
@@ -44,7 +42,7 @@ def log_in(page, base_url, username):
     page.wait_for_load_state()
 
 
-def test_follow_comment_bell_resolution_email(live_server, page, successor_question, settings, screenshot):
+def test_follow_comment_bell_resolution_email(live_server, page, browser, successor_question, settings, screenshot):
     settings.READOUT_SITE_URL = live_server.url
     base = live_server.url
     User.objects.create_user(username="amira", email="amira@example.com", password=PASSWORD)
@@ -63,10 +61,18 @@ def test_follow_comment_bell_resolution_email(live_server, page, successor_quest
     assert "Following" in page.get_by_test_id("follow-button").inner_text()
     assert "Following SUCCESSOR-2" in page.locator(".messages").inner_text()
 
-    # Bea comments on the trial's question (committed, then announced as the comments room does).
-    comment = Comment.objects.create(question=successor_question, author=bea, created_at=timezone.now(),
-                                     body="The topline says it met PFS; I expect an HR near 0.64.")
-    comment_posted.send(sender=Comment, comment_id=comment.pk)
+    # Bea comments on the trial's question through the page's form, in her own session.
+    bea_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    bea_page = bea_context.new_page()
+    log_in(bea_page, base, "bea")
+    bea_page.goto(f"{base}{successor_question.get_absolute_url()}")
+    form = bea_page.get_by_test_id("comment-form")
+    form.locator("textarea[name=body]").fill("The topline says it met PFS; I expect an HR near 0.64.")
+    form.get_by_role("button", name="Post comment").click()
+    bea_page.wait_for_load_state()
+    bea_context.close()
+    comment = Comment.objects.get(question=successor_question, author=bea)
+    assert "HR near 0.64" in comment.body
 
     # Amira reloads: the bell counts one, and the notification shows the comment.
     page.reload()
