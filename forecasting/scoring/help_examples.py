@@ -16,6 +16,7 @@ from forecasting.maths import calibration as calibration_math
 from forecasting.maths.aggregation.binary import binary_extremized, binary_median
 from forecasting.maths.cdf import quantiles_to_cdf
 from forecasting.maths.scoring import brier, crps_unit, score_binary, unit_position
+from forecasting.maths.scoring.choice import baseline_choice, brier_multi
 from markets import lmsr
 
 DAY = 86_400.0
@@ -70,7 +71,13 @@ def help_examples() -> dict:
     price_after = float(lmsr.prices(np.array([0.0, 10.0]), b)[1])
     shares_for_50 = lmsr.shares_for_budget(q0, b, 1, 50.0)
 
+    # Multiple choice: ASH / ASCO / EHA at 50 / 30 / 20%, and ASCO happened (option 1).
+    choice = [0.5, 0.3, 0.2]
+    choice_example = {"brier": float(brier_multi(np.array(choice), 1)),
+                      "baseline": float(baseline_choice(0.3, 3)), "p": choice}
+
     return {
+        "choice": choice_example,
         "brier": {"p70": brier_70, "p90": brier_90, "p40": brier_40, "gjo_p70": 2 * brier_70},
         "time_averaged": {
             "ana": float(scores.loss[0]), "ben": float(scores.loss[1]),

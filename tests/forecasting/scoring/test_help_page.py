@@ -29,8 +29,8 @@ def _values(html: str, testid: str) -> list[float]:
 
 
 def test_every_score_has_a_section(page):
-    for anchor in ("brier", "coverage", "community", "relative", "baseline", "peer", "crps", "leaderboards",
-                   "calibration", "market"):
+    for anchor in ("brier", "coverage", "community", "relative", "baseline", "peer", "crps", "other-types",
+                   "base-rate", "leaderboards", "calibration", "market"):
         assert f'id="{anchor}"' in page
 
 
@@ -83,3 +83,15 @@ def test_the_calibration_example(page):
     observed, mean, low, high = _values(page, "example-calibration")
     assert (observed, mean) == pytest.approx((0.7, 0.7))
     assert low < 0.7 < high and low == pytest.approx(0.3968, abs=1e-4)
+
+
+def test_the_multiple_choice_example_is_the_maths_and_the_hand_sum(page):
+    from forecasting.maths.scoring.choice import baseline_choice, brier_multi
+
+    brier_value, baseline_value = _values(page, "example-choice")
+    # By hand: ASCO (option 1) happened; (0.5 - 0)^2 + (0.3 - 1)^2 + (0.2 - 0)^2 = 0.25 + 0.49 + 0.04.
+    assert brier_value == pytest.approx(0.78)
+    assert brier_value == pytest.approx(float(brier_multi(np.array([0.5, 0.3, 0.2]), 1)))
+    # 100 (ln 0.3 - ln 1/3) / ln 3 < 0: 30% is below a uniform third.
+    assert baseline_value == pytest.approx(100 * (math.log(0.3) + math.log(3)) / math.log(3))
+    assert baseline_value == pytest.approx(float(baseline_choice(0.3, 3))) and baseline_value < 0
