@@ -1,7 +1,12 @@
 """Must show, through the API as a script would: create a templated group and a conditional question for a trial,
 forecast each as two users, enter one readout, confirm, and get scores that match hand-computed values; the base-rate
-forecaster is scored on the primary-endpoint question and shows on the leaderboard with its source."""
+forecaster is scored on the primary-endpoint question and shows on the leaderboard with its source. The group's
+multiple-choice ("which meeting") and date ("when") members are forecast too, and the same single readout resolves
+them: the meeting its source names, the day its figures became public."""
+import datetime as dt
 import math
+
+import numpy as np
 
 import pytest
 from django.utils import timezone
@@ -9,6 +14,8 @@ from rest_framework.test import APIClient
 
 from forecasting.conditional.models import ConditionalForecast
 from forecasting.forecasts.models import Forecast
+from forecasting.maths.cdf import quantiles_to_cdf
+from markets import date_axis
 from markets.models import Question
 from tests import factories
 from tests.forecasting.groups.helpers import successor_like_trial
@@ -72,16 +79,34 @@ def test_group_and_conditional_pair_through_the_api_score_as_computed_by_hand(st
     detail = _ok(a.get(f"/api/v1/conditional-pairs/{pair['id']}/"))
     assert detail["yes"]["median"] == pytest.approx(0.6) and detail["no"]["median"] == pytest.approx(0.15)
 
-    # 4. One readout for the whole group, then confirm everything it proposed.
+    # 3b. The multiple-choice and date members: which meeting first, and when.
+    which, when = templates["which_meeting"]["question"], templates["when"]["question"]
+    options = _ok(APIClient().get(f"/api/v1/questions/{which}/"))["options"]
+    k = len(options)
+    amira_choice = [0.5] + [0.5 / (k - 1)] * (k - 1)
+    benoit_choice = [0.2] + [0.8 / (k - 1)] * (k - 1)
+    bad = a.post(f"/api/v1/questions/{which}/forecasts/", {"probabilities": [0.5] * k}, format="json")
+    assert bad.status_code == 400 and "probabilities" in bad.json()
+    _ok(a.post(f"/api/v1/questions/{which}/forecasts/", {"probabilities": amira_choice}, format="json"), 201)
+    _ok(b.post(f"/api/v1/questions/{which}/forecasts/", {"probabilities": benoit_choice}, format="json"), 201)
+    today = timezone.now().date()
+    typed = {"0.1": today + dt.timedelta(days=10), "0.5": today + dt.timedelta(days=40),
+             "0.9": today + dt.timedelta(days=80)}
+    _ok(a.post(f"/api/v1/questions/{when}/forecasts/",
+               {"quantiles": {level: day.isoformat() for level, day in typed.items()}}, format="json"), 201)
+
+    # 4. One readout for the whole group, then confirm everything it proposed; its source names the first meeting.
     known = timezone.now()
     out = _ok(staff.post(f"/api/v1/question-groups/{group_id}/readout/", {
-        "source": "EHA 2026, late-breaking abstract", "known_at": known.isoformat(), "results": [
+        "source": f"{options[0]}, late-breaking abstract", "known_at": known.isoformat(), "results": [
             {"endpoint": "PFS", "metric": "met_endpoint", "value": 1},
             {"endpoint": "PFS", "metric": "hazard_ratio", "value": 0.64, "ci_lower": 0.52, "ci_upper": 0.79},
             {"endpoint": "OS", "metric": "statistically_significant", "value": 1},
         ]}, format="json"), 201)
     proposed = {p["question"]: p["outcome"] for p in out["proposals"]}
     assert proposed[met] == 1.0 and proposed[hr7] == 1.0 and proposed[os_sig] == 1.0
+    assert proposed[which] == 0.0  # the option the source names
+    assert proposed[when] == date_axis.instant_to_day_seconds(known)  # the UTC day the figures became public
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = _ok(staff.post(f"/api/v1/question-groups/{group_id}/confirm/"))
     assert not confirmed["failed"]
@@ -131,3 +156,30 @@ def test_group_and_conditional_pair_through_the_api_score_as_computed_by_hand(st
     assert {e["username"] for e in entries["results"]} == {"amira-script", "benoit-script"}
     csv_text = b"".join(APIClient().get("/api/v1/leaderboards/export.csv?scope=global").streaming_content).decode()
     assert "base_rate,Base rate (reference)" in csv_text
+
+    # 7. The multiple-choice member: option 0 happened. Multi-category Brier by hand, each forecaster held one vector
+    # to the close: (1 - p_0)^2 + (K - 1) q^2 with q the share of each other option.
+    choice_scores = {s["username"]: s for s in _ok(APIClient().get(f"/api/v1/questions/{which}/scores/"))["forecasters"]}
+    assert Question.objects.get(pk=which).status == "resolved"
+    assert choice_scores["amira-script"]["loss"] == pytest.approx(0.5 ** 2 + (k - 1) * (0.5 / (k - 1)) ** 2)
+    assert choice_scores["benoit-script"]["loss"] == pytest.approx(0.8 ** 2 + (k - 1) * (0.8 / (k - 1)) ** 2)
+    # Baseline on the chosen option, 100 (ln p_0 - ln 1/K) / ln K, over amira's share of the window.
+    q_which = Question.objects.get(pk=which)
+    w0, we = q_which.open_time.timestamp(), q_which.actual_close_time.timestamp()
+    ta_which = Forecast.objects.get(question=q_which, user=amira).created_at.timestamp()
+    assert choice_scores["amira-script"]["baseline"] == pytest.approx(
+        100 * (math.log(0.5) + math.log(k)) / math.log(k) * (we - ta_which) / (we - w0), rel=1e-9)
+
+    # 8. The date member: the answer is the readout's day, the first day of the range (u = 0). Unit CRPS of amira's
+    # forecast, integrated independently: the integral of (1 - F(u))^2 over u in [0, 1] on a fine grid of the
+    # piecewise-linear CDF her typed dates make.
+    q_when = Question.objects.get(pk=when)
+    assert q_when.status == "resolved" and q_when.outcome == q_when.range_min
+    seconds = {float(level): date_axis.date_to_seconds(day) for level, day in typed.items()}
+    cdf = quantiles_to_cdf(seconds, range_min=q_when.range_min, range_max=q_when.range_max, log_scale=False,
+                           open_lower=q_when.open_lower_bound, open_upper=q_when.open_upper_bound)
+    u = np.linspace(0.0, 1.0, 2_000_001)
+    integrand = (1.0 - np.interp(u, np.linspace(0.0, 1.0, len(cdf)), cdf)) ** 2
+    by_hand = float(np.sum((integrand[1:] + integrand[:-1]) / 2) * (u[1] - u[0]))
+    date_scores = {s["username"]: s for s in _ok(APIClient().get(f"/api/v1/questions/{when}/scores/"))["forecasters"]}
+    assert date_scores["amira-script"]["loss"] == pytest.approx(by_hand, abs=1e-9)
