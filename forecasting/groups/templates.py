@@ -127,8 +127,15 @@ def trial_template_specs(trial: Trial, *, close_time: dt.datetime, now: dt.datet
             "presentation?", metric=M.DISCLOSED, comparator="==", threshold=1.0,
             what="YES if the first presentation gives the MRD-negativity rate of each arm; NO otherwise.",
         ))
-    specs += _meeting_and_date(trial, close_time=close_time, now=now,
-                               primary=primaries[0] if primaries else None)
+    # The meeting and the date come with the figures: bound to the primary hazard ratio's readout (a topline that only
+    # says "met" names neither), else to the primary endpoint's "met" readout.
+    if tte is not None:
+        binding = {"endpoint": tte.endpoint, "bound_metric": M.HAZARD_RATIO}
+    elif primaries:
+        binding = {"endpoint": primaries[0].endpoint, "bound_metric": M.MET_ENDPOINT}
+    else:
+        binding = {}
+    specs += _meeting_and_date(trial, close_time=close_time, now=now, binding=binding)
     return specs
 
 
@@ -143,13 +150,11 @@ def _meeting_label(meeting: Meeting) -> str:
     return f"{meeting.series} {meeting.start_date.year}" if meeting.series else meeting.name
 
 
-def _meeting_and_date(trial: Trial, *, close_time: dt.datetime, now: dt.datetime,
-                      primary: TrialEndpoint | None) -> list[MemberSpec]:
-    """The which-meeting and when members, bound to the primary endpoint's "met endpoint" readout when the trial has
-    a primary endpoint, so the readout that answers the primary endpoint also proposes the meeting (from its source)
-    and the date (from its known_at) with the rest of the group."""
+def _meeting_and_date(trial: Trial, *, close_time: dt.datetime, now: dt.datetime, binding: dict) -> list[MemberSpec]:
+    """The which-meeting and when members, with ``binding`` (the primary readout that carries the figures), so the
+    readout that reports them also proposes the meeting (named in its source) and the date (its known_at's UTC day)
+    with the rest of the group. A trial question of the same type and binding is reused (services._existing)."""
     name, specs = trial.name, []
-    binding = {"endpoint": primary.endpoint, "bound_metric": M.MET_ENDPOINT} if primary is not None else {}
     meetings, labels = [], set()
     for meeting in Meeting.objects.filter(start_date__gte=now.date(), start_date__lt=close_time.date()).order_by(
             "start_date", "name"):

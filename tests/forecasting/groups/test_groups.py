@@ -165,7 +165,7 @@ def test_which_meeting_is_generated_once_multiple_choice_exists(trial):
     label = f"EHA {(timezone.now() + dt.timedelta(days=30)).year}"
     assert label in question.options
     # bound to the primary endpoint's readout: its source names the meeting
-    assert question.endpoint.code == "PFS" and question.bound_metric == "met_endpoint"
+    assert question.endpoint.code == "PFS" and question.bound_metric == "hazard_ratio"
 
 
 @pytest.mark.skipif(not hasattr(Question.Type, "DATE"),
