@@ -86,6 +86,24 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_configure(config):
+    """Under pytest-xdist, give each worker its own Redis database for the rate-limit counters, below REDIS_URL's (the
+    Celery broker of the service tests): clearing a Redis cache (as ``_clear_cache`` does around every test) flushes
+    its whole database, which would wipe another worker's counters between the two requests of a throttle test, or
+    the broker's queues."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    from django.conf import settings
+
+    throttle = settings.CACHES.get("throttle", {})
+    location = throttle.get("LOCATION", "")
+    if location.startswith(("redis://", "rediss://")):
+        base, _, db = location.rpartition("/")
+        first = int(db) if db.isdigit() else 15
+        throttle["LOCATION"] = f"{base}/{(first - 1 - int(worker[2:])) % 16}"
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters and other state live in caches, which outlive a test's database transaction."""
