@@ -27,6 +27,7 @@ from forecasting.notifications.models import (
 )
 from forecasting.notifications.services.audience import question_audiences
 from forecasting.notifications.services.delivery import Item, notifications_deliver
+from markets import date_axis
 from markets.models import Question
 
 BASELINE_AGE = dt.timedelta(hours=24)
@@ -54,6 +55,8 @@ def _display(question: Question, value: float) -> str:
         x = math.exp(math.log(lo) + value * (math.log(hi) - math.log(lo)))
     else:
         x = lo + value * (hi - lo)
+    if question.is_date:  # the axis is POSIX seconds: say the day
+        return date_axis.format_day(x)
     return f"{x:.3g}{' ' + question.unit if question.unit else ''}"
 
 

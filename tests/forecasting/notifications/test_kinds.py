@@ -289,3 +289,18 @@ def test_digest_sends_one_email_per_user_once_a_day(trial):  # noqa: F811
     message = mail.outbox[0]
     assert message.subject == "Your Readout digest: 3 updates"
     assert message.body.count("News ") == 3 and "http://" in message.body
+
+
+def test_date_moves_are_told_in_days(db):
+    from markets import date_axis
+
+    start, end = date_axis.parse_date("2027-01-01"), date_axis.parse_date("2027-12-31")
+    q = factories.NumericQuestionFactory(type="date", range_min=start, range_max=end, unit="")
+    fan = followers(1, q)[0]  # default 0.10 of the range, about 36 days
+    CommunityForecastPoint.objects.create(question=q, created_at=timezone.now() - hours(30), forecaster_count=2,
+                                          q50=date_axis.parse_date("2027-03-01"))
+    CommunityForecastPoint.objects.create(question=q, created_at=timezone.now(), forecaster_count=2,
+                                          q50=date_axis.parse_date("2027-06-01"))
+    community_move_notify(question_id=q.pk)
+    assert Notification.objects.get(user=fan).text == \
+        "The community median moved from 1 Mar 2027 to 1 Jun 2027 (your threshold: 10% of the range)."
