@@ -1,6 +1,8 @@
 """Pages of conditional pairs, question groups and the base rate: forms with inline errors, drafts for staff only,
 CSV downloads once settled, the question page's base-rate source and the leaderboard's reference row."""
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.test import Client
@@ -61,7 +63,9 @@ def test_pair_downloads_open_once_settled(pair, user):
                                                 actual_close_time=known, resolved_at=known)
     conditional_pair_score(pair_id=pair.pk)
     scores = b"".join(client.get(pair.get_absolute_url() + "scores.csv").streaming_content).decode()
-    assert "yes,forecaster," in scores and ",0.36," in scores
+    rows = list(csv.DictReader(io.StringIO(scores)))
+    [row] = [r for r in rows if r["branch"] == "yes" and r["subject"] == "forecaster"]
+    assert float(row["loss"]) == pytest.approx((0.6 - 0) ** 2)  # the time average of a constant: 0.36 to rounding
     forecasts = b"".join(client.get(pair.get_absolute_url() + "forecasts.csv").streaming_content).decode()
     assert forecasts.splitlines()[1].endswith(",forecast,0.6,0.2")
     page = client.get(pair.get_absolute_url())
